@@ -1,0 +1,22 @@
+"""gaussiso: Gaussian isoperimetry for the latent space of push-forward generative models.
+
+The public API is listed in ``__all__``; the work lives in private modules. Importing
+gaussiso needs only numpy, scipy, numba and shapely (no torch, no matplotlib).
+"""
+
+from ._estimate import Estimate
+from ._partition import VoronoiPartition, simplicial_cluster, simplex_vertices, random_rotation
+
+__all__ = [
+    "Estimate",
+    "VoronoiPartition",
+    "simplicial_cluster",
+    "simplex_vertices",
+    "random_rotation",
+]
+
+# --- measures (issue 2) ---
+# --- planar (issue 2) ---
+# --- bounds, modes, optimal generator (issue 3) ---
+
+__version__ = "0.1.0"

@@ -1,0 +1,38 @@
+"""Random-generator handling shared by every random function (SPEC 7 style)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["as_generator", "spawn_seeds"]
+
+
+def as_generator(rng, *, name: str = "rng") -> np.random.Generator:
+    """Turn ``rng`` (None, an int seed, a SeedSequence or a Generator) into a Generator.
+
+    ``None`` gives fresh OS entropy. Legacy ``RandomState`` objects are refused, because
+    they would silently share global state.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed, got {rng}")
+        if isinstance(rng, bool):
+            raise TypeError(f"{name} must be None, an int seed or a numpy Generator, got bool")
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"{name} must be None, an int seed, a SeedSequence or a numpy.random.Generator, "
+        f"got {type(rng).__name__}"
+    )
+
+
+def spawn_seeds(rng, n: int) -> np.ndarray:
+    """Draw ``n`` independent 64-bit seeds from ``rng`` (for per-chunk kernel generators).
+
+    The seeds depend only on ``rng``, never on the number of threads that later use them.
+    """
+    g = as_generator(rng)
+    return g.integers(0, np.iinfo(np.int64).max, size=n, dtype=np.int64)
