@@ -16,7 +16,9 @@ __all__ = [
 ]
 
 # --- measures (issue 2) ---
-# --- planar (issue 2) ---
+from . import planar
+
+__all__ += ["planar"]
 # --- bounds, modes, optimal generator (issue 3) ---
 
 __version__ = "0.1.0"
