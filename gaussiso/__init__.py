@@ -15,10 +15,11 @@ __all__ = [
     "random_rotation",
 ]
 
-# --- measures (issue 2) ---
+from ._measure import cell_measures, eps_boundary_measure, gaussian_perimeter, isoperimetric_profile
+
+__all__ += ["eps_boundary_measure", "cell_measures", "gaussian_perimeter", "isoperimetric_profile"]
 from . import planar
 
 __all__ += ["planar"]
-# --- bounds, modes, optimal generator (issue 3) ---
 
 __version__ = "0.1.0"

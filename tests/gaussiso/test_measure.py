@@ -1,0 +1,293 @@
+"""Tests of the public measures (gaussiso/_measure.py) and the Numba kernels (_kernels.py).
+
+Monte Carlo checks use fixed seeds and a 5-standard-error tolerance (combined stderr when
+two estimates are compared).
+"""
+
+import math
+import warnings
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+import gaussiso
+from gaussiso import _kernels as K
+from gaussiso._simplex_exact import simplex_eps_boundary, simplex_perimeter
+
+SQ2PI = math.sqrt(2.0 * math.pi)
+NONCONE = 0.7 * np.random.default_rng(11).standard_normal((5, 6))  # 5 seeds in R^6, no cone
+
+
+def _within(est, ref, ref_se=0.0, z=5.0):
+    se = math.hypot(float(est.stderr), float(ref_se))
+    # (+1e-12: some estimators are exact for simple partitions, with a zero stderr)
+    assert abs(float(est.value) - ref) <= z * se + 1e-12, (est, ref, ref_se)
+
+
+def _brute(seeds, eps, n, seed):
+    """Plain indicator Monte Carlo in R^d with VoronoiPartition.boundary_distance."""
+    p = gaussiso.VoronoiPartition(seeds)
+    z = np.random.default_rng(seed).standard_normal((n, p.d))
+    x = p.boundary_distance(z) < eps
+    return x.mean(), x.std() / math.sqrt(n)
+
+
+# ----------------------------------------------------------------------------- kernels
+@pytest.mark.parametrize("m, k", [(2, 1), (3, 2), (5, 4), (6, 3), (4, 1)])
+def test_kernels_match_numpy_references(m, k):
+    rng = np.random.default_rng(m * 10 + k)
+    S = rng.standard_normal((m, k))
+    if k == 1:
+        S[:, 0] = np.sort(S[:, 0])  # collinear seeds: parallel bisectors
+    eps = np.array([1e-3, 0.05, 0.4, 3.0])
+    P = rng.standard_normal((700, k))
+    # facet lines
+    coef, H = K.facet_coefficients(S)
+    phih, full = K.facet_tables(H, eps)
+    oe, op = np.empty((700, 4)), np.empty(700)
+    K.facet_kernel(S[None], coef, H, phih, full, eps, P, oe, op)
+    re, rp = K.facet_reference(S, eps, P)
+    np.testing.assert_allclose(oe, re, atol=1e-13)
+    np.testing.assert_allclose(op, rp, atol=1e-13)
+    oe2, op2 = np.empty_like(oe), np.empty_like(op)
+    K.facet_kernel_parallel(S[None], coef, H, phih, full, eps, P, oe2, op2)
+    np.testing.assert_array_equal(oe2, oe)
+    np.testing.assert_array_equal(op2, op)
+    # a stack of rotated seeds = the average over the rotated points Q g
+    Q = gaussiso.random_rotation(k, 1)
+    Sr = np.ascontiguousarray(np.stack([S, -S, S @ Q]))
+    oe3, op3 = np.empty_like(oe), np.empty_like(op)
+    K.facet_kernel(Sr, coef, H, phih, full, eps, P, oe3, op3)
+    parts = [K.facet_reference(S, eps, x) for x in (P, -P, P @ Q.T)]
+    np.testing.assert_allclose(oe3, sum(x[0] for x in parts) / 3, atol=1e-13)
+    np.testing.assert_allclose(op3, sum(x[1] for x in parts) / 3, atol=1e-13)
+    # axis lines
+    sq = np.einsum("ij,ij->i", S, S)
+    D = np.sqrt(((S[:, None] - S[None]) ** 2).sum(-1))
+    W = K.interface_weights(S)
+    le, lc, lp = np.empty((700, 4)), np.empty((700, m)), np.empty(700)
+    K.lines_kernel(S, sq, D, W, eps, P, le, lc, lp, True)
+    re, rc, rp = K.lines_reference(S, eps, P)
+    np.testing.assert_allclose(le, re, atol=1e-13)
+    np.testing.assert_allclose(lc, rc, atol=1e-13)
+    np.testing.assert_allclose(lp, rp, atol=1e-13)
+    np.testing.assert_allclose(lc.sum(axis=1), 1.0, atol=1e-13)
+    le2, lc2, lp2 = np.empty_like(le), np.empty_like(lc), np.empty_like(lp)
+    K.lines_kernel_parallel(S, sq, D, W, eps, P, le2, lc2, lp2, True)
+    np.testing.assert_array_equal(le2, le)
+    np.testing.assert_array_equal(lc2, lc)
+
+
+# ----------------------------------------------------------------------------- vs exact
+@pytest.mark.parametrize("method", ["mc-facet-lines", "mc-lines"])
+@pytest.mark.parametrize("m, d, eps", [(3, 2, 0.05), (4, 3, 0.3), (5, 7, 0.1), (4, 3, 2.0)])
+def test_mc_eps_boundary_vs_exact(method, m, d, eps):
+    p = gaussiso.simplicial_cluster(m, d, rng=m + d)
+    est = gaussiso.eps_boundary_measure(p, eps, method=method, n_samples=20000, rng=5)
+    assert est.method == method and est.n_samples == 20000 and est.stderr > 0
+    _within(est, simplex_eps_boundary(m, eps)[0])
+
+
+@pytest.mark.parametrize("method", ["mc-facet-lines", "mc-lines"])
+@pytest.mark.parametrize("m, d", [(3, 2), (4, 3), (4, 6), (6, 5)])
+def test_mc_perimeter_vs_exact(method, m, d):
+    p = gaussiso.simplicial_cluster(m, d, rng=1)
+    est = gaussiso.gaussian_perimeter(p, method=method, n_samples=20000, rng=2)
+    ref = {3: 3 / (2 * SQ2PI), 4: (1.5 + 3 * math.asin(1 / 3) / math.pi) / SQ2PI}.get(m)
+    if ref is None:
+        ref = simplex_perimeter(m)[0]
+    _within(est, ref)
+
+
+@pytest.mark.parametrize("method", ["mc-facet-lines", "mc-lines"])
+def test_mc_halfspace_is_exact(method):
+    # One interface: every line crosses it once, orthogonally for the facet lines.
+    p = gaussiso.VoronoiPartition([[0.3, -1.0, 0.0], [0.3, 1.0, 0.0]])
+    per = gaussiso.gaussian_perimeter(p, method=method, n_samples=2000, rng=0)
+    assert per.value == pytest.approx(1 / SQ2PI, rel=1e-12)
+    e = gaussiso.eps_boundary_measure(p, 0.2, method=method, n_samples=2000, rng=0)
+    assert e.value == pytest.approx(math.erf(0.2 / math.sqrt(2)), rel=1e-12)
+    assert e.stderr < 1e-12
+
+
+def test_mc_cells_vs_exact():
+    p = gaussiso.simplicial_cluster(5, 6, rng=3)
+    est = gaussiso.cell_measures(p, method="mc", n_samples=10000, rng=4)
+    assert est.method == "mc-lines" and est.value.shape == (5,)
+    assert est.value.sum() == pytest.approx(1.0, abs=1e-12)
+    assert np.all(np.abs(est.value - 0.2) <= 5 * est.stderr)
+
+
+def test_cells_two_halfspaces_mc():
+    h = 0.4
+    p = gaussiso.VoronoiPartition([[h - 1.0, 0.0], [h + 1.0, 0.0]])
+    est = gaussiso.cell_measures(p, method="mc", n_samples=3000, rng=0)
+    np.testing.assert_allclose(est.value, [stats.norm.cdf(h), stats.norm.sf(h)], atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- non-cone
+@pytest.mark.parametrize("eps", [0.05, 0.5])
+def test_noncone_eps_boundary_vs_brute_force(eps):
+    p = gaussiso.VoronoiPartition(NONCONE)
+    assert not p.is_cone
+    ref, ref_se = _brute(NONCONE, eps, 200_000, seed=9)
+    for method in ("mc", "mc-lines"):
+        est = gaussiso.eps_boundary_measure(p, eps, method=method, n_samples=20000, rng=1)
+        _within(est, ref, ref_se)
+
+
+def test_noncone_cells_vs_brute_force():
+    p = gaussiso.VoronoiPartition(NONCONE)
+    z = np.random.default_rng(8).standard_normal((200_000, 6))
+    lab = p.label(z)
+    freq = np.bincount(lab, minlength=5) / len(z)
+    fse = np.sqrt(freq * (1 - freq) / len(z))
+    est = gaussiso.cell_measures(p, n_samples=20000, rng=2)
+    assert np.all(np.abs(est.value - freq) <= 5 * np.hypot(est.stderr, fse))
+
+
+def test_noncone_perimeter_two_estimators_and_small_eps():
+    """Two independent unbiased perimeter estimators agree, and gamma(eps)/(2 eps) -> P."""
+    p = gaussiso.VoronoiPartition(NONCONE)
+    a = gaussiso.gaussian_perimeter(p, method="mc-facet-lines", n_samples=30000, rng=3)
+    b = gaussiso.gaussian_perimeter(p, method="mc-lines", n_samples=30000, rng=4)
+    _within(a, b.value, b.stderr)
+    eps = 1e-4
+    e = gaussiso.eps_boundary_measure(p, eps, method="mc", n_samples=30000, rng=3)
+    # same points (same rng): ratio equals the perimeter up to O(eps) corrections
+    assert e.value / (2 * eps) == pytest.approx(a.value, rel=1e-3)
+
+
+def test_collinear_seeds():
+    seeds = np.array([[0.0, 0.0], [1.0, 0.0], [2.5, 0.0]])  # parallel bisectors x=0.5, 1.75
+    p = gaussiso.VoronoiPartition(seeds)
+    per = gaussiso.gaussian_perimeter(p, n_samples=500, rng=0)
+    assert per.value == pytest.approx(stats.norm.pdf(0.5) + stats.norm.pdf(1.75), rel=1e-12)
+    eps = 0.1
+    e = gaussiso.eps_boundary_measure(p, eps, n_samples=500, rng=0)
+    ref = sum(stats.norm.cdf(c + eps) - stats.norm.cdf(c - eps) for c in (0.5, 1.75))
+    assert e.value == pytest.approx(ref, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- invariances
+def test_invariance_rotation_dimension_scale_mc():
+    """Rotating, embedding in more dimensions and scaling a cone partition gives the same
+    distribution: estimates agree within combined standard errors."""
+    seeds = NONCONE / np.linalg.norm(NONCONE, axis=1, keepdims=True)  # a cone, not simplicial
+    base = gaussiso.eps_boundary_measure(gaussiso.VoronoiPartition(seeds), 0.1, method="mc", n_samples=20000, rng=1)
+    rot = gaussiso.random_rotation(9, 4)
+    big = np.hstack([seeds, np.zeros((5, 3))]) @ rot.T
+    for s, r in ((big, 2), (7.5 * big, 3)):
+        est = gaussiso.eps_boundary_measure(gaussiso.VoronoiPartition(s), 0.1, method="mc", n_samples=20000, rng=r)
+        _within(est, base.value, base.stderr)
+
+
+# ----------------------------------------------------------------------------- reproducibility
+def test_reproducible_and_thread_independent():
+    p = gaussiso.VoronoiPartition(NONCONE)
+    kw = dict(method="mc", n_samples=5000, rng=123)
+    a = gaussiso.eps_boundary_measure(p, 0.1, **kw)
+    b = gaussiso.eps_boundary_measure(p, 0.1, **kw)
+    assert (a.value, a.stderr) == (b.value, b.stderr)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        c = gaussiso.eps_boundary_measure(p, 0.1, **kw)
+        cc = gaussiso.cell_measures(p, n_samples=5000, rng=5)
+    finally:
+        numba.set_num_threads(old)
+    assert (a.value, a.stderr) == (c.value, c.stderr)
+    np.testing.assert_array_equal(cc.value, gaussiso.cell_measures(p, n_samples=5000, rng=5).value)
+    g1 = np.random.default_rng(7)
+    g2 = np.random.default_rng(7)
+    assert gaussiso.gaussian_perimeter(p, method="mc", n_samples=2000, rng=g1).value == \
+        gaussiso.gaussian_perimeter(p, method="mc", n_samples=2000, rng=g2).value
+
+
+# ----------------------------------------------------------------------------- rtol
+def test_rtol_reached():
+    p = gaussiso.VoronoiPartition(NONCONE)
+    est = gaussiso.eps_boundary_measure(p, 0.1, method="mc", rtol=0.02, rng=0)
+    assert est.rel_stderr <= 0.02 and est.n_samples >= 4096
+
+
+def test_rtol_cap_warns_and_unreachable_raises():
+    p = gaussiso.VoronoiPartition(NONCONE)
+    # the pilot is the first 4096 points; ask for a bit less than it reached, so that the
+    # projected need (about 2x the pilot) exceeds the cap of 5000 but not 4x the cap
+    pilot = gaussiso.eps_boundary_measure(p, 0.1, method="mc", n_samples=4096, rng=0)
+    with pytest.warns(RuntimeWarning, match="not reached"):
+        gaussiso.eps_boundary_measure(p, 0.1, method="mc", rtol=0.7 * pilot.rel_stderr, n_samples=5000, rng=0)
+    with pytest.raises(ValueError, match="out of reach"):
+        gaussiso.eps_boundary_measure(p, 0.1, method="mc", rtol=1e-6, n_samples=5000, rng=0)
+
+
+# ----------------------------------------------------------------------------- auto / exact
+def test_auto_uses_exact_when_possible():
+    p = gaussiso.simplicial_cluster(4, 4, rng=0)
+    assert gaussiso.eps_boundary_measure(p, 0.1).method == "quadrature"
+    assert gaussiso.gaussian_perimeter(p).method == "quadrature"
+    assert gaussiso.cell_measures(p).method == "exact"
+    q = gaussiso.VoronoiPartition(NONCONE)
+    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "mc-facet-lines"
+
+
+# ----------------------------------------------------------------------------- validation
+@pytest.mark.parametrize("eps", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_eps(eps):
+    with pytest.raises(ValueError, match="eps"):
+        gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(3, 2), eps)
+
+
+def test_bad_inputs():
+    p = gaussiso.simplicial_cluster(3, 2)
+    with pytest.raises(TypeError, match="eps"):
+        gaussiso.eps_boundary_measure(p, "0.1")
+    with pytest.raises(TypeError, match="VoronoiPartition"):
+        gaussiso.eps_boundary_measure(np.eye(3), 0.1)
+    with pytest.raises(TypeError, match="VoronoiPartition"):
+        gaussiso.cell_measures([[1, 0], [0, 1]])
+    with pytest.raises(TypeError, match="VoronoiPartition"):
+        gaussiso.gaussian_perimeter(None)
+    for f, args in ((gaussiso.eps_boundary_measure, (p, 0.1)), (gaussiso.cell_measures, (p,)), (gaussiso.gaussian_perimeter, (p,))):
+        with pytest.raises(ValueError, match="method must be one of 'auto', 'exact', 'mc'"):
+            f(*args, method="quadrature")
+        with pytest.raises(ValueError, match="n_samples must be >= 1"):
+            f(*args, method="mc", n_samples=0)
+        with pytest.raises(TypeError, match="n_samples must be an integer"):
+            f(*args, method="mc", n_samples=10.5)
+        with pytest.raises(ValueError, match="rtol"):
+            f(*args, method="mc", rtol=1.5)
+        with pytest.raises(TypeError, match="rng"):
+            f(*args, method="mc", n_samples=10, rng="seed")
+
+
+# ----------------------------------------------------------------------------- profile
+def test_isoperimetric_profile():
+    v = np.array([0.0, 1e-300, 0.1, 0.5, 0.9, 1.0])
+    out = gaussiso.isoperimetric_profile(v)
+    ref = stats.norm.pdf(stats.norm.ppf(v))
+    ref[[0, -1]] = 0.0
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=0)
+    assert gaussiso.isoperimetric_profile(0.5) == pytest.approx(1 / SQ2PI, rel=1e-15)
+    assert isinstance(gaussiso.isoperimetric_profile(0.3), float)
+    assert gaussiso.isoperimetric_profile([[0.2, 0.8]]).shape == (1, 2)
+    # the half-space of measure v has this perimeter
+    h = stats.norm.ppf(0.3)
+    half = gaussiso.VoronoiPartition([[h - 1.0, 0.0], [h + 1.0, 0.0]])
+    assert gaussiso.gaussian_perimeter(half).value == pytest.approx(gaussiso.isoperimetric_profile(0.3), rel=1e-12)
+    for bad in (-0.1, 1.5, float("nan"), [0.2, 2.0]):
+        with pytest.raises(ValueError, match="v must be in"):
+            gaussiso.isoperimetric_profile(bad)
+    with pytest.raises(TypeError):
+        gaussiso.isoperimetric_profile("x")
+    with pytest.raises(TypeError):
+        gaussiso.isoperimetric_profile(True)
+
+
+def test_no_warnings_default_path():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gaussiso.eps_boundary_measure(gaussiso.VoronoiPartition(NONCONE), 0.05, n_samples=2000, rng=0)
