@@ -21,5 +21,10 @@ __all__ += ["eps_boundary_measure", "cell_measures", "gaussian_perimeter", "isop
 from . import planar
 
 __all__ += ["planar"]
+# bounds, modes, optimal generator (issue 3)
+from . import bounds, modes
+from ._generator import OptimalGenerator
+
+__all__ += ["bounds", "modes", "OptimalGenerator"]
 
 __version__ = "0.1.0"

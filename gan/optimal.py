@@ -1,0 +1,249 @@
+r"""A torch twin of :class:`gaussiso.OptimalGenerator` (the explicit :math:`G^*_\varepsilon`).
+
+The module holds the partition seeds, the mode centres and radii as float64 buffers and
+evaluates the same formulas as the numpy class (see :mod:`gaussiso._generator` for the
+mathematics), in float64, returning float32 by default. A run directory written by
+:meth:`OptimalGeneratorModule.save_run` holds only ``config.json``: the generator is a closed
+form, so :func:`load_run_dir` rebuilds it from the configuration alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+import gaussiso
+from gan._device import resolve_device
+
+__all__ = ["OptimalGeneratorModule", "load_run_dir"]
+
+_RULES = ("eq8", "projection")
+
+
+def _cone_distances(y: torch.Tensor) -> torch.Tensor:
+    """Distance of each row of ``y`` (n, m) to every cone ``{y_j >= y_k}`` (water filling)."""
+    n, m = y.shape
+    order = torch.argsort(-y, dim=1, stable=True)
+    s = torch.gather(y, 1, order)
+    cs = torch.cumsum(s, dim=1)
+    out = torch.zeros_like(y)
+    rows = torch.arange(n, device=y.device)
+    for p in range(1, m):
+        yj = s[:, p]
+        r = torch.arange(1, p + 1, device=y.device, dtype=y.dtype)
+        t = (yj[:, None] + cs[:, :p]) / (r + 1.0)
+        valid = (t >= s[:, 1 : p + 1]).to(torch.uint8)
+        k = torch.argmax(valid, dim=1)
+        tt = t[rows, k]
+        keep = torch.arange(p, device=y.device)[None, :] <= k[:, None]
+        sq = torch.where(keep, (s[:, :p] - tt[:, None]) ** 2, torch.zeros((), dtype=y.dtype, device=y.device))
+        out[rows, order[:, p]] = torch.sqrt((tt - yj) ** 2 + sq.sum(dim=1))
+    return out
+
+
+def _project_simplex(v: torch.Tensor) -> torch.Tensor:
+    n, m = v.shape
+    u = torch.sort(v, dim=1, descending=True).values
+    css = torch.cumsum(u, dim=1) - 1.0
+    k = torch.arange(1, m + 1, device=v.device, dtype=v.dtype)
+    cond = (u - css / k > 0).to(torch.uint8)
+    rho = m - 1 - torch.argmax(torch.flip(cond, dims=[1]), dim=1)
+    tau = css[torch.arange(n, device=v.device), rho] / (rho.to(v.dtype) + 1.0)
+    return torch.clamp(v - tau[:, None], min=0.0)
+
+
+class OptimalGeneratorModule(nn.Module):
+    r"""Torch version of :class:`gaussiso.OptimalGenerator`; agrees with it to 1e-6 or better.
+
+    Parameters
+    ----------
+    seeds : array_like, shape (m, latent_dim)
+        Seeds of the simplicial cluster (equidistant).
+    centers : array_like, shape (m, D)
+        Mode centres.
+    eps : float
+        Boundary width ``> 0``.
+    radii : array_like of shape (m,), optional
+        Sphere radii (zeros: Dirac modes).
+    rule : {"eq8", "projection"}
+        Weight rule, as in :class:`gaussiso.OptimalGenerator`.
+    out_dtype : torch.dtype, default torch.float32
+        dtype of :meth:`forward`'s output; the computation runs in float64.
+
+    Examples
+    --------
+    >>> import torch, gaussiso
+    >>> from gan.optimal import OptimalGeneratorModule
+    >>> G = gaussiso.OptimalGenerator(gaussiso.modes.equidistant_centers(3, 2), 0.5, latent_dim=2)
+    >>> net = OptimalGeneratorModule.from_numpy(G)
+    >>> net(torch.zeros(4, 2)).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(self, seeds, centers, eps, radii=None, rule="eq8", out_dtype=torch.float32):
+        super().__init__()
+        # Validation and the derived constants come from the numpy class (one source of truth).
+        part = gaussiso.VoronoiPartition(np.asarray(seeds, dtype=np.float64))
+        self._numpy = gaussiso.OptimalGenerator(
+            centers, eps, latent_dim=part.d, partition=part, radii=radii, rule=rule
+        )
+        g = self._numpy
+        self.rule = g.rule
+        self.eps = g.eps
+        self.out_dtype = out_dtype
+        self.register_buffer("seeds", torch.tensor(np.array(part.seeds, dtype=np.float64)))
+        self.register_buffer("centers", torch.tensor(np.array(g.centers, dtype=np.float64)))
+        self.register_buffer("radii", torch.tensor(np.array(g.radii, dtype=np.float64)))
+        self.register_buffer("_center", torch.tensor(np.array(g._center, dtype=np.float64)))
+        self.register_buffer("_coords", torch.tensor(np.array(g._coords, dtype=np.float64)))
+
+    @classmethod
+    def from_numpy(cls, gen, out_dtype=torch.float32) -> "OptimalGeneratorModule":
+        """Build the twin of a :class:`gaussiso.OptimalGenerator`."""
+        if not isinstance(gen, gaussiso.OptimalGenerator):
+            raise TypeError(f"gen must be a gaussiso.OptimalGenerator, got {type(gen).__name__}")
+        return cls(gen.partition.seeds, gen.centers, gen.eps, radii=gen.radii, rule=gen.rule, out_dtype=out_dtype)
+
+    def to_numpy(self) -> gaussiso.OptimalGenerator:
+        """The numpy :class:`gaussiso.OptimalGenerator` with the same parameters."""
+        return self._numpy
+
+    @property
+    def m(self) -> int:
+        return int(self.centers.shape[0])
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.seeds.shape[1])
+
+    @property
+    def output_dim(self) -> int:
+        return int(self.centers.shape[1])
+
+    @property
+    def lipschitz_bound(self) -> float:
+        """The paper's constant ``2 D_max sqrt(m) / eps``."""
+        return self._numpy.lipschitz_bound
+
+    @property
+    def lipschitz_constant(self) -> float:
+        """A proven Lipschitz constant of the map (see :class:`gaussiso.OptimalGenerator`)."""
+        return self._numpy.lipschitz_constant
+
+    def weights(self, z: torch.Tensor) -> torch.Tensor:
+        """Barycentric weights, shape (n, m), float64; exactly ``e_i`` on deep interiors."""
+        w, _, _ = self._weights(self._coordinates(z))
+        return w
+
+    def _coordinates(self, z):
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
+        z = z.to(device=self.seeds.device, dtype=torch.float64)
+        return (z - self._center) @ self._coords.T, z
+
+    def _weights(self, yz):
+        y, z = yz
+        n, m = y.shape
+        rows = torch.arange(n, device=y.device)
+        own = torch.argmax(y, dim=1)
+        gaps = y[rows, own][:, None] - y
+        gaps[rows, own] = math.inf
+        depth = gaps.min(dim=1).values / math.sqrt(2.0)
+        interior = depth >= self.eps
+        if self.rule == "eq8":
+            f = torch.clamp(self.eps - _cone_distances(y), min=0.0)
+            f[rows, own] = self.eps + depth
+            w = f / f.sum(dim=1, keepdim=True)
+        else:
+            w = _project_simplex(y / (math.sqrt(2.0) * self.eps))
+        w = torch.where(interior[:, None], torch.nn.functional.one_hot(own, m).to(w.dtype), w)
+        return w, own, (interior, z)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Evaluate :math:`G^*_\\varepsilon` on a batch ``z`` of shape (n, latent_dim)."""
+        w, own, (interior, z64) = self._weights(self._coordinates(z))
+        g = w @ self.centers
+        g = torch.where(interior[:, None], self.centers[own], g)
+        if bool(torch.any(self.radii > 0)):
+            D = self.output_dim
+            k = min(self.latent_dim, D - 1)
+            sig = torch.zeros(z64.shape[0], D, dtype=torch.float64, device=z64.device)
+            if k == 0:
+                sig[:, 0] = 1.0
+            else:
+                q = z64[:, :k]
+                r = torch.linalg.norm(q, dim=1)
+                sinc = torch.where(r > 0, torch.sin(r) / torch.where(r > 0, r, torch.ones_like(r)), torch.ones_like(r))
+                sig[:, 0] = torch.cos(r)
+                sig[:, 1 : k + 1] = q * sinc[:, None]
+            g = g + (w @ self.radii)[:, None] * sig
+        return g.to(self.out_dtype)
+
+    # ------------------------------------------------------------------ run directories
+    def config(self) -> dict:
+        """The JSON-serialisable configuration that :func:`load_run_dir` reads."""
+        return {
+            "preset": "optimal",
+            "m": self.m,
+            "latent_dim": self.latent_dim,
+            "output_dim": self.output_dim,
+            "eps": float(self.eps),
+            "rule": self.rule,
+            "centers": self.centers.cpu().tolist(),
+            "partition_seeds": self.seeds.cpu().tolist(),
+            "radii": self.radii.cpu().tolist(),
+            "lipschitz_bound": float(self.lipschitz_bound),
+            "lipschitz_constant": float(self.lipschitz_constant),
+        }
+
+    def save_run(self, run_dir) -> Path:
+        """Write ``run_dir/config.json`` (atomically); returns the run directory.
+
+        The generator is a closed form: no weights file is needed to rebuild it.
+        """
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".config.", suffix=".json")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(self.config(), fh, indent=2)
+        os.replace(tmp, run_dir / "config.json")
+        return run_dir
+
+
+def load_run_dir(run_dir, device="auto", out_dtype=torch.float32) -> OptimalGeneratorModule:
+    """Rebuild an :class:`OptimalGeneratorModule` from ``run_dir/config.json`` alone.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A directory written by :meth:`OptimalGeneratorModule.save_run`.
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device
+    out_dtype : torch.dtype, default torch.float32
+
+    Returns
+    -------
+    OptimalGeneratorModule
+    """
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no config.json in run directory {str(run_dir)!r}")
+    cfg = json.loads(path.read_text())
+    if cfg.get("preset") != "optimal":
+        raise ValueError(f"{path} is not an optimal-generator run (preset = {cfg.get('preset')!r})")
+    missing = [k for k in ("eps", "centers", "partition_seeds") if k not in cfg]
+    if missing:
+        raise ValueError(f"{path} lacks the key(s) {missing}")
+    net = OptimalGeneratorModule(
+        cfg["partition_seeds"], cfg["centers"], cfg["eps"], radii=cfg.get("radii"),
+        rule=cfg.get("rule", "eq8"), out_dtype=out_dtype,
+    )
+    if int(cfg.get("m", net.m)) != net.m or int(cfg.get("latent_dim", net.latent_dim)) != net.latent_dim:
+        raise ValueError(f"{path}: m / latent_dim do not match the stored centres and seeds")
+    return net.to(resolve_device(device))
