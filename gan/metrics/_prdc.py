@@ -1,0 +1,561 @@
+"""Precision, recall, density and coverage from k-nearest-neighbour balls, computed by blocks.
+
+Definitions (Kynkaanniemi et al. 2019; Naeem et al. 2020). Let ``R_i`` be the radius of real
+point ``x_i``: its distance to its k-th nearest neighbour among the reals, counted by rank with
+the point itself excluded (an exact duplicate counts as a neighbour at distance 0); ``F_j`` the
+same for fake point ``y_j`` among the fakes. With ``<`` (or ``<=``, by convention):
+
+* precision = share of fakes ``y_j`` with ``d(x_i, y_j) < R_i`` for some ``i``;
+* recall    = share of reals ``x_i`` with ``d(x_i, y_j) < F_j`` for some ``j``;
+* density   = ``(1/k) * mean_j #{i : d(x_i, y_j) < R_i}``;
+* coverage  = share of reals ``x_i`` with ``min_j d(x_i, y_j) < R_i``.
+
+How the numbers are made exact without an N x N matrix
+------------------------------------------------------
+Under the ``"prdc"`` convention the result must be the one the ``prdc`` package (0.2) returns,
+whose distances come from scikit-learn: for float32 input, squared distances
+``(-2 x.y + |x|^2) + |y|^2`` in float64 (norms by ``einsum``), stored in float32, clamped at 0
+and square-rooted in float32; for other input the same in float64. Every comparison is a
+comparison of two such rounded values, so near-ties are decided by that rounding.
+
+We therefore work in two tiers. A fast tier computes squared distances of (mean-centred, where
+that helps) data in float32 by matrix products, with a rigorous bound ``Delta`` on their error against the exact
+squared distance (a gamma_D bound for the dot product plus the casts and additions, and the
+float64 error of scikit-learn's own route). A comparison whose outcome is the same for every
+value within ``Delta`` (widened by the float32 rounding of the stored distance) is decided
+there; the few others (a band of relative width about ``D * 2**-23``) are recomputed by a
+second tier that reproduces scikit-learn's float64 -> float32 route pair by pair and compared
+exactly. The k-NN radii are found the same way: ``torch.topk`` on the fast tier gives a
+candidate set that provably contains the k+1 smallest exact values, which are then recomputed.
+
+The only comparisons this cannot reproduce bit for bit are those decided by float64 rounding
+noise inside scikit-learn's BLAS call: pairs of exact duplicates (true distance 0) whose
+computed distance is a few float32 ulps of noise that depends on the pair's position in
+scikit-learn's matrix (it is not even symmetric there). They matter only when a point has at
+least ``k`` exact duplicates in its own set (radius 0) and the same point also appears in the
+other set; the reference itself is arbitrary in that case.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from gan._device import resolve_device
+
+__all__ = ["prdc", "CONVENTIONS"]
+
+_U32 = 2.0**-24  # unit roundoff of float32
+_U64 = 2.0**-53  # unit roundoff of float64
+_PAD = 8  # extra top-k columns kept beyond k + 1 so that near-ties fit in one top-k call
+_PAIR_BUDGET = 1 << 21  # float64 entries gathered per chunk of the second tier (16 MiB)
+
+
+@dataclass(frozen=True)
+class Convention:
+    """A named set of rules for comparing distances with k-NN radii.
+
+    Attributes
+    ----------
+    name : str
+    squared : bool
+        Radii and distances are squared Euclidean distances (the comparisons are the same
+        either way; this changes only the realism score's definition, which always uses
+        Euclidean ratios, and the documentation).
+    strict : bool
+        ``d < r`` when True, ``d <= r`` when False.
+    default_k : int
+        ``nearest_k`` used when none is given.
+    emulate_sklearn : bool
+        Reproduce scikit-learn's rounded distances exactly (the ``prdc`` package); otherwise
+        distances are this module's float32 squared distances of mean-centred features.
+    """
+
+    name: str
+    squared: bool
+    strict: bool
+    default_k: int
+    emulate_sklearn: bool
+
+
+#: Named conventions. ``"prdc"``: identical to ``prdc.compute_prdc`` 0.2 (Euclidean
+#: distances rounded as scikit-learn rounds them, strict ``<``, k = 5).
+#: ``"kynkaanniemi"``: the improved precision/recall code of Kynkaanniemi et al. (squared
+#: distances in float32, ``<=``, k = 3); density and coverage use the same ``<=`` rule.
+CONVENTIONS = {
+    "prdc": Convention("prdc", squared=False, strict=True, default_k=5, emulate_sklearn=True),
+    "kynkaanniemi": Convention("kynkaanniemi", squared=True, strict=False, default_k=3,
+                               emulate_sklearn=False),
+}
+
+
+# ----------------------------------------------------------------------------------------
+# input handling
+
+
+def _as_tensor(x, name):
+    if isinstance(x, torch.Tensor):
+        t = x.detach()
+    else:
+        try:
+            arr = np.asarray(x)
+        except Exception as exc:  # pragma: no cover - defensive
+            raise TypeError(f"{name} must be an array of features: {exc}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+        if arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float64)
+        t = torch.from_numpy(np.ascontiguousarray(arr))
+    if t.is_complex():
+        raise TypeError(f"{name} must be real, got dtype {t.dtype}")
+    if t.ndim != 2:
+        raise ValueError(f"{name} must have shape (n, D), got shape {tuple(t.shape)}")
+    if t.dtype not in (torch.float32, torch.float64):
+        t = t.to(torch.float64)
+    if t.shape[0] < 2:
+        raise ValueError(f"{name} must hold at least 2 points, got {t.shape[0]}")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return t
+
+
+def _check_ks(nearest_k, conv, n_real, n_fake):
+    single = nearest_k is None or isinstance(nearest_k, numbers.Integral)
+    if nearest_k is None:
+        ks = [conv.default_k]
+    elif single:
+        ks = [nearest_k]
+    else:
+        try:
+            ks = list(nearest_k)
+        except TypeError:
+            raise TypeError(f"nearest_k must be an integer or a list of integers, got {nearest_k!r}") from None
+        if not ks:
+            raise ValueError("nearest_k must not be an empty list")
+    out = []
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"nearest_k must be an integer or a list of integers, got {k!r}")
+        k = int(k)
+        if k < 1:
+            raise ValueError(f"nearest_k must be >= 1, got {k}")
+        n_min = min(n_real, n_fake)
+        if k >= n_min:
+            which = "real" if n_real <= n_fake else "fake"
+            raise ValueError(
+                f"nearest_k must be < the number of points in each set (a point's k-th neighbour "
+                f"excludes itself); got nearest_k={k} with {n_min} {which} points"
+            )
+        out.append(k)
+    return single, sorted(set(out)), out
+
+
+# ----------------------------------------------------------------------------------------
+# the two tiers
+
+
+def _sklearn_sq_norms(x: torch.Tensor) -> torch.Tensor:
+    """Squared row norms as scikit-learn computes them (float64 ``einsum`` on upcast rows)."""
+    xc = x.cpu()
+    chunk = max(1, _PAIR_BUDGET // x.shape[1])
+    out = np.empty(x.shape[0], dtype=np.float64)
+    for s in range(0, x.shape[0], chunk):
+        a = np.ascontiguousarray(xc[s:s + chunk].numpy(), dtype=np.float64)
+        out[s:s + chunk] = np.einsum("ij,ij->i", a, a)
+    return torch.from_numpy(out).to(x.device)
+
+
+class _Exact:
+    """Second tier: scikit-learn's rounded Euclidean distance for chosen pairs (i, j)."""
+
+    def __init__(self, x, xx, y, yy, float32_path, same):
+        self.x, self.xx, self.y, self.yy = x, xx, y, yy
+        self.float32_path = float32_path
+        self.same = same  # x is y: scikit-learn sets the diagonal to 0
+
+    def __call__(self, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
+        out = []
+        step = max(1, _PAIR_BUDGET // self.x.shape[1])
+        for s in range(0, i.numel(), step):
+            ii, jj = i[s:s + step], j[s:s + step]
+            dot = (self.x[ii].double() * self.y[jj].double()).sum(1)
+            sq = (-2.0 * dot + self.xx[ii]) + self.yy[jj]
+            if self.float32_path:
+                # the float32 square root, correctly rounded (torch's vectorised float32 sqrt
+                # on CPU is not; a float64 root rounded to float32 is, since 53 >= 2*24 + 2)
+                d = torch.sqrt(sq.float().clamp_min(0.0).double()).float()
+            else:
+                d = torch.sqrt(sq.clamp_min(0.0))
+            if self.same:
+                d = torch.where(ii == jj, torch.zeros_like(d), d)
+            out.append(d)
+        if not out:
+            dt = torch.float32 if self.float32_path else torch.float64
+            return torch.empty(0, dtype=dt, device=self.x.device)
+        return torch.cat(out)
+
+
+@dataclass
+class _Set:
+    raw: torch.Tensor  # features as given (float32 or float64), on the device
+    c: torch.Tensor  # float32 features for the first tier (centred copy, or raw float32)
+    a: torch.Tensor  # float64 squared norms of ``c``
+    a32: torch.Tensor  # the same in float32
+    big: torch.Tensor | None  # float64 squared norms of raw rows (scikit-learn's), emulation only
+
+
+def _prepare(raw, centre, emulate):
+    n = raw.shape[0]
+    chunk = max(1, _PAIR_BUDGET // raw.shape[1])
+    if centre is None:  # use float32 features as they are, without a copy
+        a = torch.empty(n, dtype=torch.float64, device=raw.device)
+        for s in range(0, n, chunk):
+            a[s:s + chunk] = raw[s:s + chunk].double().square().sum(1)
+        big = _sklearn_sq_norms(raw) if emulate else None
+        return _Set(raw, raw, a, a.float(), big)
+    c = torch.empty(raw.shape, dtype=torch.float32, device=raw.device)
+    a = torch.empty(n, dtype=torch.float64, device=raw.device)
+    for s in range(0, n, chunk):
+        blk = raw[s:s + chunk].double() - centre
+        c[s:s + chunk] = blk
+        a[s:s + chunk] = c[s:s + chunk].double().square().sum(1)
+    big = _sklearn_sq_norms(raw) if emulate else None
+    return _Set(raw, c, a, a.float(), big)
+
+
+def _matmul_unit(device) -> float:
+    """Unit roundoff to assume for the inputs of a float32 matrix product on ``device``."""
+    reduced = torch.get_float32_matmul_precision() != "highest"
+    if device.type == "cuda" and torch.backends.cuda.matmul.allow_tf32:
+        reduced = True
+    return 2.0**-8 if reduced else _U32  # 2**-8 covers bfloat16 and TF32 inputs
+
+
+def _rel_bound(dim, device) -> float:
+    # |q - s| <= (D*u32*1.01 + 2*u_in + 16*u32) * (|x|^2 + |y|^2): dot product (gamma_D),
+    # rounding of the inputs to the matmul precision, casts of the centred features and of
+    # the norms, and the two additions; doubled for safety.
+    return 2.0 * (1.01 * dim * _U32 + 2.0 * _matmul_unit(device) + 16.0 * _U32)
+
+
+def _sq_block(xs: _Set, i0, i1, ys: _Set, out):
+    """First tier: float32 squared distances between rows i0:i1 of xs and all rows of ys."""
+    torch.add(xs.a32[i0:i1, None], ys.a32[None, :], out=out)
+    out.addmm_(xs.c[i0:i1], ys.c.T, alpha=-2.0)
+    return out
+
+
+def _block_rows(block_size, n_cols, device):
+    if block_size is None:
+        budget = (1 << 26) if device.type == "cuda" else (1 << 22)
+        return max(1, budget // max(n_cols, 1))
+    return block_size
+
+
+# ----------------------------------------------------------------------------------------
+# radii
+
+
+def _radii(xs: _Set, ks, conv, exact: _Exact | None, bound_rel, b64_rel, block):
+    """(k+1)-th smallest distance of each row to its own set, self included at 0, for each k."""
+    n = xs.c.shape[0]
+    kmax = max(ks)
+    kk = min(n, kmax + 1 + (_PAD if exact is not None else 0))
+    dev = xs.c.device
+    out_dtype = (torch.float32 if exact.float32_path else torch.float64) if exact is not None else torch.float32
+    radii = {k: torch.empty(n, dtype=out_dtype, device=dev) for k in ks}
+    buf = torch.empty((min(block, n), n), dtype=torch.float32, device=dev)
+    amax = float(xs.a.max())
+    bigmax = float(xs.big.max()) if exact is not None else 0.0
+    for i0 in range(0, n, block):
+        i1 = min(n, i0 + block)
+        q = _sq_block(xs, i0, i1, xs, buf[: i1 - i0])
+        rows = torch.arange(i0, i1, device=dev)
+        if exact is None:
+            q.clamp_min_(0.0)
+            q[rows - i0, rows] = 0.0  # a point is at distance 0 from itself
+            vals = torch.topk(q, kk, dim=1, largest=False, sorted=True).values
+            for k in ks:
+                radii[k][i0:i1] = vals[:, k]
+            continue
+        q[rows - i0, rows] = -1.0  # always among the smallest; its exact value is 0
+        vals, idx = torch.topk(q, kk, dim=1, largest=False, sorted=True)
+        delta = bound_rel * (xs.a[i0:i1] + amax) + b64_rel * (xs.big[i0:i1] + bigmax)
+        vals64 = vals.double()
+        # Upper bound of the (k_max+1)-th smallest exact squared distance; every entry whose
+        # lower bound exceeds it cannot be among the k_max+1 smallest (nor tie below them).
+        upper = (vals64[:, kmax].clamp_min(0.0) + delta) * (1.0 + 16.0 * _U32)
+        lower = vals64 - delta[:, None]
+        cand = lower <= upper[:, None]
+        complete = ~cand[:, -1] if kk < n else torch.ones(i1 - i0, dtype=torch.bool, device=dev)
+        # Entries surely below the smallest requested radius are counted, not recomputed: with
+        # at least n - k entries of true value >= vals[k] - delta, the (k+1)-th smallest is
+        # >= that bound, so anything surely under it precedes the radius in every order.
+        kmin = min(ks)
+        low_k = vals64[:, kmin] - delta
+        thr = low_k - 16.0 * _U32 * low_k.abs()
+        sure = (vals64 + delta[:, None]) < thr[:, None]
+        n_sure = sure.sum(1)
+        need = cand & ~sure & complete[:, None]
+        r_loc, c_loc = _nonzero2d(need)
+        d = torch.full((i1 - i0, kk), math.inf, dtype=out_dtype, device=dev)
+        d[r_loc, c_loc] = exact(r_loc + i0, idx[r_loc, c_loc])
+        d = torch.sort(d, dim=1).values
+        for k in ks:
+            pos = (k - n_sure).clamp(0, kk - 1)[:, None]
+            radii[k][i0:i1] = torch.gather(d, 1, pos)[:, 0]
+        for r in torch.nonzero(~complete).flatten().tolist():
+            # many near-ties (e.g. duplicates): recompute this row exactly in full
+            j = torch.arange(n, device=dev)
+            full = torch.sort(exact(torch.full_like(j, i0 + r), j)).values
+            for k in ks:
+                radii[k][i0 + r] = full[k]
+    return radii
+
+
+# ----------------------------------------------------------------------------------------
+# public function
+
+
+def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_size=None,
+         realism=False):
+    """Precision, recall, density and coverage of ``fake`` against ``real`` features.
+
+    Parameters
+    ----------
+    real : array_like or torch.Tensor, shape (n_real, D)
+        Features of real samples.
+    fake : array_like or torch.Tensor, shape (n_fake, D)
+        Features of generated samples.
+    nearest_k : int or list of int, optional
+        Neighbourhood size ``k`` (``1 <= k < min(n_real, n_fake)``). A list computes all of
+        them in one pass and returns a dict keyed by ``k``. Default: the convention's
+        (5 for ``"prdc"``, 3 for ``"kynkaanniemi"``).
+    convention : {"prdc", "kynkaanniemi"}, default "prdc"
+        ``"prdc"``: identical to ``prdc.compute_prdc`` 0.2 (Euclidean distances with
+        scikit-learn's rounding; float32 arithmetic when both inputs are float32, else float64;
+        strict ``<``). ``"kynkaanniemi"``: squared distances in float32 (computed from
+        mean-centred features), ``<=``; density and coverage follow the same rule.
+    device : {"auto", "cpu", "cuda"} or torch.device, default "auto"
+    block_size : int, optional
+        Rows per block; memory is ``O(block_size * max(n_real, n_fake))``. Default: about
+        ``2**22`` (CPU) or ``2**26`` (CUDA) entries per block.
+    realism : bool, default False
+        Also return the realism score of each fake sample,
+
+        .. math:: \\mathrm{realism}(y) = \\max_{i:\\, R_i \\le \\operatorname{median}(R)}
+                  \\frac{R_i}{\\lVert x_i - y \\rVert},
+
+        with Euclidean radii ``R_i`` (reals whose radius exceeds the median are left out, as
+        in Kynkaanniemi et al. 2019). Computed from the float32 tier (relative accuracy about
+        ``D * 1e-7`` of the norms of the centred features over the distance).
+
+    Returns
+    -------
+    dict
+        ``{"precision", "recall", "density", "coverage"}`` as floats (and ``"realism"``, an
+        ndarray of shape (n_fake,), when asked); with a list of ``k``, ``{k: that dict}``.
+
+    Notes
+    -----
+    With radii :math:`R_i` (reals) and :math:`F_j` (fakes), each the distance to the k-th
+    nearest other point of its own set,
+
+    .. math::
+        P = \\frac1{n_f}\\sum_j 1[\\exists i: d_{ij} < R_i],\\quad
+        R = \\frac1{n_r}\\sum_i 1[\\exists j: d_{ij} < F_j],\\quad
+        \\mathrm{Dens} = \\frac1{k n_f}\\sum_{i,j} 1[d_{ij} < R_i],\\quad
+        \\mathrm{Cov} = \\frac1{n_r}\\sum_i 1[\\min_j d_{ij} < R_i].
+
+    All four come from one pass over blocks of the real x fake distances; nothing of size
+    ``n_real * n_fake`` is stored. See the module documentation for how exact agreement with
+    the reference rounding is obtained.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(200, 8)).astype(np.float32)
+    >>> out = prdc(x, x + 10.0, nearest_k=5, device="cpu")
+    >>> out["precision"], out["coverage"]
+    (0.0, 0.0)
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {sorted(CONVENTIONS)}, got {convention!r}")
+    conv = CONVENTIONS[convention]
+    dev = resolve_device(device)
+    real_t = _as_tensor(real, "real")
+    fake_t = _as_tensor(fake, "fake")
+    if real_t.shape[1] != fake_t.shape[1]:
+        raise ValueError(
+            f"real and fake must have the same number of features, got {real_t.shape[1]} and {fake_t.shape[1]}"
+        )
+    if block_size is not None:
+        if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral) or block_size < 1:
+            raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+        block_size = int(block_size)
+    if not isinstance(realism, bool):
+        raise TypeError(f"realism must be True or False, got {realism!r}")
+    n_r, n_f = real_t.shape[0], fake_t.shape[0]
+    single, ks, _ = _check_ks(nearest_k, conv, n_r, n_f)
+    with torch.no_grad():
+        res = _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, realism)
+    return res[ks[0]] if single else res
+
+
+def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
+    emulate = conv.emulate_sklearn
+    float32_path = real_t.dtype == torch.float32 and fake_t.dtype == torch.float32
+    if emulate and not float32_path:
+        real_t, fake_t = real_t.double(), fake_t.double()
+    real_t, fake_t = real_t.to(dev), fake_t.to(dev)
+    dim = real_t.shape[1]
+    n_r, n_f = real_t.shape[0], fake_t.shape[0]
+
+    # Centre both sets on the real mean: distances are unchanged and the float32 tier's error,
+    # proportional to the squared norms, shrinks.
+    centre = torch.zeros(dim, dtype=torch.float64, device=dev)
+    step = max(1, _PAIR_BUDGET // dim)
+    for s in range(0, n_r, step):
+        centre += real_t[s:s + step].double().sum(0)
+    centre /= n_r
+    if emulate and float32_path:
+        # When centring would shrink the squared norms (hence the error band) by less than
+        # 10%, skip it and spare the two float32 copies; the exact tier does not depend on it.
+        msq = sum(float(real_t[s:s + step].double().square().sum()) for s in range(0, n_r, step)) / n_r
+        if float(centre @ centre) < 0.1 * msq:
+            centre = None
+    rs = _prepare(real_t, centre, emulate)
+    fs = _prepare(fake_t, centre, emulate)
+
+    rel = _rel_bound(dim, dev) if emulate else 0.0
+    rel64 = 2.0 * (2 * dim + 8) * 1.01 * _U64 if emulate else 0.0
+    ex_rr = _Exact(real_t, rs.big, real_t, rs.big, float32_path, True) if emulate else None
+    ex_ff = _Exact(fake_t, fs.big, fake_t, fs.big, float32_path, True) if emulate else None
+    ex_rf = _Exact(real_t, rs.big, fake_t, fs.big, float32_path, False) if emulate else None
+
+    block_rr = _block_rows(block_size, n_r, dev)
+    block_ff = _block_rows(block_size, n_f, dev)
+    rad_r = _radii(rs, ks, conv, ex_rr, rel, rel64, block_rr)
+    rad_f = _radii(fs, ks, conv, ex_ff, rel, rel64, block_ff)
+
+    # Thresholds on the float32 squared distance q. Emulation: q < lo surely passes, q > hi
+    # surely fails, in between is recomputed exactly. Otherwise lo = hi = the squared radius.
+    amax, bmax = float(rs.a.max()), float(fs.a.max())
+    bigr = float(rs.big.max()) if emulate else 0.0
+    bigf = float(fs.big.max()) if emulate else 0.0
+    thr = {}
+    for k in ks:
+        if emulate:
+            r2 = rad_r[k].double().square()
+            f2 = rad_f[k].double().square()
+            d1 = rel * (rs.a + bmax) + rel64 * (rs.big + bigf)
+            d2 = rel * (fs.a + amax) + rel64 * (fs.big + bigr)
+            lo1 = _down(r2 * (1 - 8 * _U32) - d1)
+            hi1 = _up(r2 * (1 + 8 * _U32) + d1)
+            lo2 = _down(f2 * (1 - 8 * _U32) - d2)
+            hi2 = _up(f2 * (1 + 8 * _U32) + d2)
+        else:
+            lo1 = hi1 = rad_r[k].float()
+            lo2 = hi2 = rad_f[k].float()
+        thr[k] = (lo1, hi1, lo2, hi2)
+
+    counts = {k: torch.zeros(n_f, dtype=torch.int64, device=dev) for k in ks}
+    covered = {k: torch.zeros(n_r, dtype=torch.bool, device=dev) for k in ks}
+    recalled = {k: torch.zeros(n_r, dtype=torch.bool, device=dev) for k in ks}
+    real_score = None
+    if want_realism:
+        real_score = {k: torch.zeros(n_f, dtype=torch.float32, device=dev) for k in ks}
+        kept_r = {}
+        for k in ks:
+            rk = rad_r[k].double()
+            if conv.squared:
+                rk = rk.clamp_min(0).sqrt()
+            keep = rk <= _median(rk)
+            kept_r[k] = torch.where(keep, rk, torch.zeros_like(rk)).float()
+
+    cmp = torch.lt if conv.strict else torch.le
+    block = _block_rows(block_size, n_f, dev)
+    buf = torch.empty((min(block, n_r), n_f), dtype=torch.float32, device=dev)
+    for i0 in range(0, n_r, block):
+        i1 = min(n_r, i0 + block)
+        q = _sq_block(rs, i0, i1, fs, buf[: i1 - i0])
+        if not emulate:
+            q.clamp_min_(0.0)
+        for k in ks:
+            lo1, hi1, lo2, hi2 = thr[k]
+            if emulate:
+                b1 = q < lo1[i0:i1, None]
+            else:
+                b1 = cmp(q, lo1[i0:i1, None])
+            counts[k] += b1.sum(0)
+            covered[k][i0:i1] |= b1.any(1)
+            b2 = q < lo2[None, :] if emulate else cmp(q, lo2[None, :])
+            recalled[k][i0:i1] |= b2.any(1)
+            if emulate:
+                # undecided entries of the real-radius comparison
+                u1 = torch.logical_xor(q <= hi1[i0:i1, None], b1)
+                r_loc, j = _nonzero2d(u1)
+                if r_loc.numel():
+                    i = r_loc + i0
+                    inside = ex_rf(i, j) < rad_r[k][i]
+                    counts[k].index_add_(0, j[inside], torch.ones_like(j[inside]))
+                    covered[k][i[inside]] = True
+                u2 = torch.logical_xor(q <= hi2[None, :], b2)
+                r_loc, j = _nonzero2d(u2)
+                if r_loc.numel():
+                    i = r_loc + i0
+                    inside = ex_rf(i, j) < rad_f[k][j]
+                    recalled[k][i[inside]] = True
+            if want_realism:
+                dist = q.clamp_min(0.0).sqrt()
+                ratio = kept_r[k][i0:i1, None] / dist
+                ratio = torch.nan_to_num(ratio, nan=0.0, posinf=math.inf)
+                real_score[k] = torch.maximum(real_score[k], ratio.amax(0))
+
+    out = {}
+    for k in ks:
+        total = int(counts[k].sum())
+        res = {
+            "precision": int((counts[k] > 0).sum()) / n_f,
+            "recall": int(recalled[k].sum()) / n_r,
+            # same operation order as the reference: (1/k) * (total / n_fake)
+            "density": (1.0 / float(k)) * (total / n_f),
+            "coverage": int(covered[k].sum()) / n_r,
+        }
+        if want_realism:
+            res["realism"] = real_score[k].cpu().numpy()
+        out[k] = res
+    return out
+
+
+def _nonzero2d(mask: torch.Tensor):
+    """``torch.nonzero(mask, as_tuple=True)`` for a sparse mask: rows first, then only those."""
+    rows = torch.nonzero(mask.any(1)).flatten()
+    if rows.numel() == 0:
+        return rows, rows
+    r, c = torch.nonzero(mask[rows], as_tuple=True)
+    return rows[r], c
+
+
+def _median(x: torch.Tensor) -> float:
+    """Median as numpy defines it (mean of the two middle values for an even count)."""
+    s = torch.sort(x).values
+    n = s.numel()
+    return float(s[n // 2]) if n % 2 else 0.5 * (float(s[n // 2 - 1]) + float(s[n // 2]))
+
+
+def _down(x64: torch.Tensor) -> torch.Tensor:
+    """float32 value <= x64 (rounded towards -inf)."""
+    x32 = x64.float()
+    return torch.where(x32.double() > x64, torch.nextafter(x32, torch.full_like(x32, -math.inf)), x32)
+
+
+def _up(x64: torch.Tensor) -> torch.Tensor:
+    """float32 value >= x64 (rounded towards +inf)."""
+    x32 = x64.float()
+    return torch.where(x32.double() < x64, torch.nextafter(x32, torch.full_like(x32, math.inf)), x32)
