@@ -1,0 +1,135 @@
+"""Load a run directory written by ``python -m gan train`` (or ``python -m gan optimal``).
+
+>>> run = load_run("runs/mix")                      # doctest: +SKIP
+>>> z = run.sampler.sample(1000, device=run.device).z  # doctest: +SKIP
+>>> x = run.generator(z)                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Run", "load_run"]
+
+
+@dataclass
+class Run:
+    """A trained (or explicit) generator with what is needed to use it.
+
+    Attributes
+    ----------
+    run_dir : Path
+    config : dict
+        The run's ``config.json``.
+    generator : torch.nn.Module
+        In eval mode, on ``device``; ``generator(z)`` maps ``z`` of shape
+        ``(n, sampler.latent_dim)`` to samples ``(n, D)`` or ``(n, C, H, W)``.
+    sampler : gan.latents.LatentSampler
+        The run's latent prior (for ``preset == "optimal"``, a standard Gaussian of the
+        latent dimension), on ``device``.
+    dataset : gan.data.MixtureDataset or None
+        The training mixture; for ``"optimal"`` runs, the mixture of the config's centres
+        with ``std = 0`` (Dirac modes); ``None`` for image runs.
+    step : int
+        Generator steps of the loaded checkpoint (0 for ``"optimal"`` runs).
+    device : torch.device
+    """
+
+    run_dir: Path
+    config: dict
+    generator: object
+    sampler: object
+    dataset: object
+    step: int
+    device: object
+
+
+def _dirac_mixture(config: dict):
+    """A :class:`MixtureDataset` of Dirac modes at ``config["centers"]``."""
+    import numpy as np
+
+    from gan import data as gdata
+
+    centers = np.asarray(config["centers"], dtype=float)
+    if centers.ndim != 2 or centers.shape[0] < 2:
+        raise ValueError(f"config 'centers' must be an (m >= 2, D) array, got shape {centers.shape}")
+    gaps = np.linalg.norm(centers[:, None] - centers[None], axis=-1)
+    min_gap = float(gaps[~np.eye(len(centers), dtype=bool)].min())
+    radius = 1e-6 * min_gap
+    try:
+        return gdata.MixtureDataset(centers, std=0.0, support_radius=radius, name="optimal")
+    except ValueError:
+        # MixtureDataset asks for std > 0: a standard deviation a thousand times below the
+        # support radius is a Dirac mode for every purpose here
+        return gdata.MixtureDataset(centers, std=1e-3 * radius, support_radius=radius, name="optimal")
+
+
+def load_run(run_dir, *, device="auto", checkpoint="last") -> Run:
+    """Load the generator, latent prior and data of a run directory.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A directory holding ``config.json`` (and ``checkpoint.pt`` for trained runs).
+    device : str or torch.device, default "auto"
+        Where to put the networks (resolved once).
+    checkpoint : "last" or int or path, default "last"
+        ``"last"``: ``checkpoint.pt``; an int ``k``: the snapshot ``checkpoint_<k>.pt``;
+        a path: that file.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``config.json`` or no such checkpoint.
+    ValueError
+        An unknown preset in the config.
+    """
+    import torch
+
+    from gan.training.checkpoint import load_checkpoint
+    from gan.training.config import TrainConfig
+    from gan.training.trainer import CHECKPOINT_NAME, CONFIG_NAME, build_data, build_networks, build_sampler, resolve_device
+
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / CONFIG_NAME
+    if not cfg_path.is_file():
+        raise FileNotFoundError(f"{str(run_dir)!r} holds no {CONFIG_NAME}; is it a run directory?")
+    config = json.loads(cfg_path.read_text())
+    dev = resolve_device(device)
+
+    if config.get("preset") == "optimal":
+        from gan.latents import make_sampler
+        from gan.optimal import load_run_dir
+
+        generator = load_run_dir(run_dir, dev)
+        generator.eval()
+        latent_dim = int(config.get("latent_dim") or getattr(generator, "latent_dim"))
+        sampler = make_sampler("gaussian", latent_dim, seed=int(config.get("seed", 0))).to(dev)
+        return Run(run_dir, config, generator, sampler, _dirac_mixture(config), 0, dev)
+
+    settings = {k: v for k, v in config.items() if k != "resolved"}
+    cfg = TrainConfig.from_dict(settings)
+    if checkpoint == "last":
+        path = run_dir / CHECKPOINT_NAME
+    elif isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
+        path = run_dir / f"checkpoint_{checkpoint:07d}.pt"
+    else:
+        path = Path(checkpoint)
+    ckpt = load_checkpoint(path)
+    source, dataset = build_data(cfg)
+    sampler = build_sampler(cfg, source, dataset)
+    sampler.load_state_dict(ckpt["sampler"])
+    G, _ = build_networks(cfg, sampler.latent_dim, tuple(ckpt["data_shape"]))
+    G.load_state_dict(ckpt["generator"])
+    G.to(dev).eval()
+    sampler.to(dev)
+    for p in list(G.parameters()) + list(sampler.parameters()):
+        p.requires_grad_(False)
+    del source
+    return Run(run_dir, config, G, sampler, dataset, int(ckpt["step"]), dev)
