@@ -44,7 +44,12 @@ def _cone_distances(y: torch.Tensor) -> torch.Tensor:
         tt = t[rows, k]
         keep = torch.arange(p, device=y.device)[None, :] <= k[:, None]
         sq = torch.where(keep, (s[:, :p] - tt[:, None]) ** 2, torch.zeros((), dtype=y.dtype, device=y.device))
-        out[rows, order[:, p]] = torch.sqrt((tt - yj) ** 2 + sq.sum(dim=1))
+        dist2 = (tt - yj) ** 2 + sq.sum(dim=1)
+        # On the cone (ties such as an interface) the distance is 0 and sqrt has an infinite
+        # derivative there; 0 is a valid subgradient (the distance is minimal), so autograd
+        # gets that instead of inf * 0 = NaN.
+        pos = dist2 > 0
+        out[rows, order[:, p]] = torch.where(pos, torch.sqrt(torch.where(pos, dist2, torch.ones_like(dist2))), dist2)
     return out
 
 
