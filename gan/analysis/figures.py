@@ -1,0 +1,270 @@
+"""Figures of the latent geometry (matplotlib; import this module only when plotting).
+
+Every function takes ``ax=None`` (a new figure is made when none is given) and returns the
+axes. Outside / low-confidence samples (label ``-1``) are drawn in grey.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import matplotlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = [
+    "OUTSIDE_COLOR",
+    "class_colors",
+    "plot_latent_sphere",
+    "plot_modes_voronoi",
+    "plot_latent_partition",
+    "plot_precision_vs_dim",
+    "plot_truncation_curve",
+]
+
+OUTSIDE_COLOR = (0.55, 0.55, 0.55, 1.0)
+
+
+def class_colors(m: int) -> np.ndarray:
+    """``m`` distinct RGBA colours (tab10, then tab20, then hsv)."""
+    if m <= 10:
+        return np.asarray(matplotlib.colormaps["tab10"](np.arange(m)))
+    if m <= 20:
+        return np.asarray(matplotlib.colormaps["tab20"](np.arange(m)))
+    return np.asarray(matplotlib.colormaps["hsv"](np.linspace(0, 1, m, endpoint=False)))
+
+
+def _colors_for(labels: np.ndarray, m: int) -> np.ndarray:
+    lab = np.asarray(labels, dtype=int)
+    col = np.tile(np.asarray(OUTSIDE_COLOR), (lab.size, 1))
+    pal = class_colors(max(m, 1))
+    on = lab >= 0
+    col[on] = pal[lab[on]]
+    return col
+
+
+def plot_latent_sphere(z, labels, *, m: Optional[int] = None, ax=None, size: float = 4.0):
+    """Figure 1-like: latents of R^3 projected on the unit sphere, coloured by class.
+
+    Parameters
+    ----------
+    z : array_like, shape (n, 3)
+    labels : array_like of int, shape (n,)
+        ``-1`` (outside / low confidence) drawn in grey.
+    m : int, optional
+        Number of classes (defaults to ``max(labels) + 1``).
+    ax : mpl_toolkits.mplot3d.axes3d.Axes3D, optional
+    size : float
+        Marker size.
+
+    Returns
+    -------
+    Axes3D
+    """
+    za = np.asarray(z, dtype=float)
+    if za.ndim != 2 or za.shape[1] != 3:
+        raise ValueError(f"z must have shape (n, 3), got {za.shape}")
+    lab = np.asarray(labels, dtype=int)
+    m = int(lab.max() + 1) if m is None else int(m)
+    u = za / np.linalg.norm(za, axis=1, keepdims=True)
+    if ax is None:
+        ax = plt.figure(figsize=(5, 5)).add_subplot(projection="3d")
+    ax.scatter(u[:, 0], u[:, 1], u[:, 2], c=_colors_for(lab, m), s=size, depthshade=False)
+    ax.set_box_aspect((1, 1, 1))
+    ax.set_xlabel("$z_1$"), ax.set_ylabel("$z_2$"), ax.set_zlabel("$z_3$")
+    ax.set_title("latents on the unit sphere, by class (grey: outside)")
+    return ax
+
+
+def _grid_labels_nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    d2 = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(-1)
+    return np.argmin(d2, axis=1)
+
+
+def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, resolution: int = 400,
+                       margin: float = 0.5):
+    """Figure 2-like (left): the modes and their Voronoi diagram in data space.
+
+    For data of dimension ``D > 2`` everything is projected on the plane of the first two
+    principal axes of the centres, and the diagram drawn is that of the projected centres
+    (exact for ``D = 2``; an illustration otherwise).
+
+    Parameters
+    ----------
+    centers : array_like, shape (m, D)
+    samples : array_like, shape (n, D), optional
+        Generated samples to overlay.
+    sample_labels : array_like of int, shape (n,), optional
+        Their labels (grey for ``-1``).
+    ax : matplotlib.axes.Axes, optional
+    resolution : int
+        Grid points per side for the cell boundaries.
+    margin : float
+        Relative margin around the centres.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    c = np.asarray(centers, dtype=float)
+    m, D = c.shape
+    mean = c.mean(axis=0)
+    if D == 2:
+        P = np.eye(2)
+    else:
+        _, _, vt = np.linalg.svd(c - mean, full_matrices=False)
+        P = vt[:2].T if vt.shape[0] >= 2 else np.eye(D)[:, :2]
+    c2 = (c - mean) @ P
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    span = np.ptp(c2, axis=0).max() if m > 1 else 1.0
+    lo, hi = c2.min(axis=0) - margin * span, c2.max(axis=0) + margin * span
+    xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    X, Y = np.meshgrid(xs, ys)
+    lab = _grid_labels_nearest(np.column_stack([X.ravel(), Y.ravel()]), c2).reshape(X.shape)
+    pal = class_colors(m)
+    ax.imshow(lab, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]),
+              cmap=matplotlib.colors.ListedColormap(pal[:, :3] * 0.35 + 0.65), vmin=-0.5, vmax=m - 0.5,
+              interpolation="nearest", aspect="auto")
+    _draw_boundaries(ax, lab, xs, ys)
+    if samples is not None:
+        s2 = (np.asarray(samples, dtype=float).reshape(len(samples), -1) - mean) @ P
+        col = _colors_for(np.zeros(len(s2), int) if sample_labels is None else sample_labels, m)
+        ax.scatter(s2[:, 0], s2[:, 1], c=col, s=3, alpha=0.6, linewidths=0)
+    ax.scatter(c2[:, 0], c2[:, 1], c=pal, s=80, marker="*", edgecolors="k", zorder=3)
+    ax.set_title("modes and their Voronoi cells" + ("" if D == 2 else " (PCA projection)"))
+    ax.set_aspect("equal")
+    return ax
+
+
+def _draw_boundaries(ax, lab: np.ndarray, xs: np.ndarray, ys: np.ndarray, color="k", lw=1.0):
+    # the 1/2 level set of each cell's indicator, interpolated by marching squares
+    for c in np.unique(lab):
+        ind = (lab == c).astype(float)
+        if 0 < ind.sum() < ind.size:
+            ax.contour(xs, ys, ind, levels=[0.5], colors=color, linewidths=lw)
+
+
+def plot_latent_partition(grid_labels, xs, *, m: Optional[int] = None, background=None, ax=None,
+                          background_label: str = r"$\|J\|_F$", log_background: bool = False,
+                          samples=None, sample_labels=None, title: Optional[str] = None):
+    """Figures 2 (right) and 3-like: a 2-D latent partition, optionally over a heatmap.
+
+    Parameters
+    ----------
+    grid_labels : array_like of int, shape (r, r) or (r*r,)
+        Labels on the grid of :func:`gan.analysis.jacobian.latent_grid` (row ``i`` is
+        ``y = xs[i]``).
+    xs : array_like, shape (r,)
+        Grid coordinates.
+    m : int, optional
+        Number of classes.
+    background : array_like, shape (r, r) or (r*r,), optional
+        A scalar field drawn under the boundaries (e.g. the gradient norm); without one the
+        cells are filled with their class colour.
+    ax : matplotlib.axes.Axes, optional
+    background_label : str
+    log_background : bool
+        Colour the background on a log scale (zeros left blank).
+    samples : array_like, shape (n, 2), optional
+        Latents to overlay, with ``sample_labels``.
+    sample_labels : array_like of int, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    xs = np.asarray(xs, dtype=float)
+    r = xs.size
+    lab = np.asarray(grid_labels, dtype=int).reshape(r, r)
+    m = int(lab.max() + 1) if m is None else int(m)
+    ext = (xs[0], xs[-1], xs[0], xs[-1])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5))
+    if background is not None:
+        bg = np.asarray(background, dtype=float).reshape(r, r)
+        norm = None
+        if log_background:
+            pos = bg[bg > 0]
+            if pos.size:
+                norm = matplotlib.colors.LogNorm(vmin=max(pos.min(), pos.max() * 1e-4), vmax=pos.max())
+        im = ax.imshow(np.where(bg > 0, bg, np.nan) if norm is not None else bg, origin="lower",
+                       extent=ext, cmap="viridis", norm=norm, interpolation="nearest")
+        ax.figure.colorbar(im, ax=ax, label=background_label, fraction=0.046)
+    else:
+        pal = np.vstack([np.asarray(OUTSIDE_COLOR)[None, :], class_colors(max(m, 1))])
+        ax.imshow(lab + 1, origin="lower", extent=ext, cmap=matplotlib.colors.ListedColormap(pal),
+                  vmin=-0.5, vmax=m + 0.5, interpolation="nearest")
+    _draw_boundaries(ax, lab, xs, xs, color="w" if background is not None else "k")
+    if samples is not None:
+        s = np.asarray(samples, dtype=float)
+        ax.scatter(s[:, 0], s[:, 1], c=_colors_for(sample_labels, m), s=3, linewidths=0)
+    ax.set_xlabel("$z_1$"), ax.set_ylabel("$z_2$")
+    ax.set_title(title or f"latent partition ({m} classes)")
+    return ax
+
+
+def plot_precision_vs_dim(dims, precision, *, stderr=None, label: Optional[str] = None, ax=None,
+                          ylabel: str = "precision"):
+    """Figure 5-like: precision (or density) against the latent dimension.
+
+    Parameters
+    ----------
+    dims : array_like, shape (k,)
+    precision : array_like, shape (k,) or (s, k)
+        One curve, or ``s`` curves (one per setting, e.g. number of modes).
+    stderr : array_like, same shape as ``precision``, optional
+        Error bars (1 standard error).
+    label : str or sequence of str, optional
+        Legend entries.
+    ax : matplotlib.axes.Axes, optional
+    ylabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    d = np.asarray(dims, dtype=float)
+    p = np.atleast_2d(np.asarray(precision, dtype=float))
+    if p.shape[1] != d.size:
+        raise ValueError(f"precision must have {d.size} columns to match dims, got shape {p.shape}")
+    se = None if stderr is None else np.atleast_2d(np.asarray(stderr, dtype=float))
+    labels = [label] * p.shape[0] if (label is None or isinstance(label, str)) else list(label)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    for i in range(p.shape[0]):
+        ax.errorbar(d, p[i], yerr=None if se is None else se[i], marker="o", capsize=2, label=labels[i])
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("latent dimension $d$")
+    ax.set_ylabel(ylabel)
+    if any(lb is not None for lb in labels):
+        ax.legend()
+    return ax
+
+
+def plot_truncation_curve(thresholds, density, coverage, *, density_stderr=None, coverage_stderr=None,
+                          ax=None, xlabel: str = r"truncation threshold $\tau$"):
+    """Figure 8-like: density and coverage against the truncation threshold.
+
+    Parameters
+    ----------
+    thresholds : array_like, shape (k,)
+    density, coverage : array_like, shape (k,)
+    density_stderr, coverage_stderr : array_like, shape (k,), optional
+    ax : matplotlib.axes.Axes, optional
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    t = np.asarray(thresholds, dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    ax.errorbar(t, np.asarray(density, float), yerr=density_stderr, marker="o", capsize=2, label="density")
+    ax.errorbar(t, np.asarray(coverage, float), yerr=coverage_stderr, marker="s", capsize=2, label="coverage")
+    ax.set_xlabel(xlabel)
+    ax.legend()
+    return ax

@@ -1,0 +1,441 @@
+"""``analyze_run``: the latent-geometry report of a run directory (``analysis.json`` + figures).
+
+What is computed, for a run with ``m`` modes and latent dimension ``d`` (all Monte Carlo
+numbers with their standard error or 95% interval):
+
+* labels of ``n_samples`` latents (nearest mode within the support radius for mixtures, ``-1``
+  outside; classifier with a confidence threshold for images), the precision (share on the
+  support), the cell masses and the balance of the partition;
+* LogReg and Convex accuracies (:mod:`gan.analysis.probes`);
+* the fitted simplicial cluster, its agreement with the learned labels on fresh latents, the
+  angles of the class directions and the verdict ``is_simplicial``
+  (:mod:`gan.analysis.optimum`);
+* the empirical Lipschitz constant ``L_est`` (finite-difference pairs and Jacobian spectral
+  norms, the larger of the two), the matched ``eps = D_min / L_est`` (Lemma 3.5's
+  :math:`\\varepsilon_{\\min}` with ``L = L_est``), the exact Gaussian measure of the
+  ``eps``-boundary of the simplicial cluster :math:`\\mathcal{A}^*` at that ``eps``, and the
+  bounds of Corollary 3.6 (at :math:`\\varepsilon_{\\min}`) and Theorem 3.7 (at
+  :math:`\\varepsilon_{\\max} = D_{\\max} / L_{est}`);
+  ``optimal_precision_matched = 1 - gamma(eps-boundary of A*)`` is Lemma 3.5's bound at the
+  optimum as stated; ``optimal_precision_matched_corrected`` uses ``eps / 2``, the radius its
+  proof supports (see :mod:`gaussiso.bounds`);
+* Jacobian statistics (volume element, condition number, gradient norm) and a geodesic between
+  two class directions;
+* for the ``optimal`` preset (the explicit :math:`G^*_\\varepsilon`), the exact precision
+  ``1 - gamma(eps-boundary)`` at the configured ``eps``, to compare with the measured one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from .geodesics import geodesic
+from .jacobian import jacobian_geometry, latent_grid, latent_slice, lipschitz_estimate
+from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_nearest_mode, partition_stats,
+                     wilson_interval)
+from .optimum import AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, compare_with_simplicial, fit_simplicial
+from .probes import convex_accuracy, logreg_accuracy
+
+__all__ = ["analyze_run", "analyze_generator"]
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, (np.bool_,)):
+        return bool(x)
+    if isinstance(x, torch.Tensor):
+        return _jsonable(x.detach().cpu().numpy())
+    return x
+
+
+def _summary(v: np.ndarray) -> dict:
+    """Mean, median, 5% and 95% quantiles over the finite values, and their share."""
+    fin = np.asarray(v, dtype=float)[np.isfinite(v)]
+    if fin.size == 0:
+        return {"mean": None, "median": None, "q05": None, "q95": None, "finite_share": 0.0}
+    return {"mean": float(fin.mean()), "median": float(np.median(fin)), "q05": float(np.quantile(fin, 0.05)),
+            "q95": float(np.quantile(fin, 0.95)), "finite_share": fin.size / np.size(v)}
+
+
+def _draw_latents(sampler, latent_dim: int, n: int, seed: int, device) -> torch.Tensor:
+    """Gaussian latents from a private generator, or the run's own (non-Gaussian) sampler."""
+    if sampler is None or type(sampler).__name__ == "GaussianSampler":
+        g = torch.Generator(device="cpu").manual_seed(int(seed))
+        return torch.randn(n, latent_dim, generator=g).to(device)
+    with torch.no_grad():
+        return sampler.sample(n, device=device).z.detach()
+
+
+def _eps_boundary_gamma(m: int, d: int, eps: float) -> Optional[dict]:
+    """gamma(eps-boundary of the simplicial m-cluster of R^d) as a dict, None if m > d + 1."""
+    if m < 2 or m > d + 1 or not (eps > 0) or not math.isfinite(eps):
+        return None
+    import gaussiso
+
+    est = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(m, d), float(eps), method="auto")
+    return {"value": float(est.value), "stderr": float(est.stderr), "method": est.method, "eps": float(eps)}
+
+
+def _bounds(m: int, d_min: float, d_max: float, lipschitz: float) -> dict:
+    from gaussiso import bounds
+
+    out = {"eps_min": d_min / lipschitz, "eps_max": d_max / lipschitz, "theorem_3_7_C": _THEOREM_3_7_C}
+    for key, fn, arg in (("corollary_3_6", lambda e: bounds.corollary_3_6(m, e), out["eps_min"]),
+                         ("theorem_3_7", lambda e: bounds.theorem_3_7(m, e, _THEOREM_3_7_C), out["eps_max"])):
+        try:
+            out[key], out[key + "_note"] = float(fn(arg)), None
+        except ValueError as exc:  # outside the statement's hypotheses (e.g. L below D sqrt(log m))
+            out[key], out[key + "_note"] = None, str(exc)
+    return out
+
+
+#: The constant C of Theorem 3.7 is not explicit in the paper ("C large enough"); the report
+#: evaluates the bound 1 - eps_max sqrt(m log(C m)) at C = 1 and says so.
+_THEOREM_3_7_C = 1.0
+
+
+def analyze_generator(generator, *, latent_dim: int, centers=None, support_radius: Optional[float] = None,
+                      labeller=None, sampler=None, n_samples: int = 50_000, n_train: int = 100_000,
+                      n_test: int = 10_000, n_pairs: int = 10_000, n_lipschitz: int = 2_000,
+                      grid_resolution: int = 120, seed: int = 0, device="auto",
+                      figures_dir=None, config_eps: Optional[float] = None) -> dict:
+    """The analysis of :func:`analyze_run` for a generator given directly.
+
+    Parameters
+    ----------
+    generator : torch.nn.Module or callable
+        ``(n, latent_dim) -> (n, ...)``, in eval mode.
+    latent_dim : int
+    centers : array_like, shape (m, D), optional
+        Mode centres (mixtures): labels by nearest mode within ``support_radius``.
+    support_radius : float, optional
+        Needed with ``centers``.
+    labeller : callable, optional
+        ``samples -> labels`` (``-1`` = outside) when there are no centres (images); ``m`` is
+        its attribute ``n_classes`` when present, else ``max(label) + 1`` over the drawn latents.
+    sampler : gan.latents.LatentSampler, optional
+        The run's latent prior; ``None`` or a Gaussian sampler: standard Gaussian latents from
+        ``seed`` (a private ``torch.Generator``). Other priors are drawn with their own seeded
+        stream (their run seed), and ``seed`` then only seeds the pair draws.
+    n_samples : int
+        Latents for the precision, the partition statistics and the agreement.
+    n_train, n_test : int
+        LogReg training and test latents.
+    n_pairs : int
+        Convex-accuracy segments.
+    n_lipschitz : int
+        Latents for the Lipschitz and Jacobian statistics.
+    grid_resolution : int
+        Points per side of the 2-D latent grid of the figures.
+    seed : int
+    device : str
+    figures_dir : path-like, optional
+        Write PNG figures there (``None``: no figures).
+    config_eps : float, optional
+        The ``eps`` of an explicit :math:`G^*_\\varepsilon`; adds its exact precision.
+
+    Returns
+    -------
+    dict
+        JSON-ready (see :func:`analyze_run`).
+    """
+    from gan._device import resolve_device
+
+    sizes = dict(latent_dim=latent_dim, n_samples=n_samples, n_train=n_train, n_test=n_test, n_pairs=n_pairs,
+                 n_lipschitz=n_lipschitz, grid_resolution=grid_resolution)
+    for name, v in sizes.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (2 if name == "grid_resolution" else 1):
+            raise ValueError(f"{name} must be an integer >= {2 if name == 'grid_resolution' else 1}, got {v!r}")
+    dev = resolve_device(device)
+    if hasattr(generator, "to"):
+        generator = generator.to(dev).eval()
+    if centers is not None:
+        c = np.asarray(centers, dtype=np.float64)
+        if support_radius is None:
+            raise ValueError("support_radius is needed with centers")
+        radius = float(support_radius)
+        m = int(c.shape[0])
+        base_labeller = lambda x: label_by_nearest_mode(x, c, radius)  # noqa: E731
+        labelling = "nearest_mode"
+    elif labeller is not None:
+        base_labeller, c, radius, m, labelling = labeller, None, None, None, "classifier"
+    else:
+        raise ValueError("give centers (mixtures) or a labeller (images)")
+    label_fn = generator_label_fn(generator, base_labeller)
+    d = int(latent_dim)
+    out: dict = {"latent_dim": d, "labelling": labelling, "support_radius": radius, "seed": int(seed),
+                 "device": str(dev)}
+
+    # --- labels, precision, partition ----------------------------------------------------
+    z_all = _draw_latents(sampler, d, int(n_samples), seed, dev)
+    lab_all = label_fn(z_all)
+    if m is None:
+        m = int(getattr(labeller, "n_classes", 0) or max(lab_all.max(), 0) + 1)
+    out["m"] = m
+    stats = partition_stats(lab_all, m)
+    on = int(np.sum(lab_all != OUTSIDE))
+    out["n_samples"] = int(n_samples)
+    if labelling == "nearest_mode":
+        out["precision"] = on / lab_all.size
+        out["precision_stderr"] = stats["outside_mass_stderr"]
+        out["precision_ci"] = list(wilson_interval(on, lab_all.size))
+    else:
+        out["precision"] = None  # needs real data features; see gan.metrics.prdc
+        out["confident_share"] = on / lab_all.size
+    out["partition"] = stats
+    z_np = z_all.detach().cpu().double().numpy()
+
+    # --- probes ----------------------------------------------------------------------------
+    z_tr = _draw_latents(sampler, d, int(n_train), seed + 1, dev)
+    z_te = _draw_latents(sampler, d, int(n_test), seed + 2, dev)
+    y_tr, y_te = label_fn(z_tr), label_fn(z_te)
+    lr = None
+    try:
+        lr = logreg_accuracy(z_tr, y_tr, z_te, y_te, device=dev)
+        out.update(logreg_accuracy=lr.accuracy, logreg_accuracy_stderr=lr.stderr, logreg_accuracy_ci=list(lr.ci),
+                   logreg_n_train=lr.details["n_train"], logreg_n_test=lr.n, logreg_note=None)
+    except ValueError as exc:  # e.g. every latent off the support
+        out.update(logreg_accuracy=None, logreg_accuracy_stderr=None, logreg_accuracy_ci=None,
+                   logreg_n_train=0, logreg_n_test=0, logreg_note=str(exc))
+    try:
+        cv = convex_accuracy(label_fn, z_np, lab_all, n_pairs=int(n_pairs), seed=seed + 3)
+        out.update(convex_accuracy=cv.accuracy, convex_accuracy_stderr=cv.stderr, convex_accuracy_ci=list(cv.ci),
+                   convex_n_pairs=cv.n, convex_per_class=cv.details["per_class"], convex_note=None)
+    except ValueError as exc:
+        out.update(convex_accuracy=None, convex_accuracy_stderr=None, convex_accuracy_ci=None,
+                   convex_n_pairs=0, convex_per_class={}, convex_note=str(exc))
+
+    # --- simplicial fit (on the training latents), agreement on the analysis latents --------
+    fit = None
+    simp = {"agreement_threshold": AGREEMENT_THRESHOLD, "angle_threshold_deg": ANGLE_THRESHOLD_DEG}
+    try:
+        fit = fit_simplicial(z_tr.detach().cpu().double().numpy(), y_tr)
+        cmp_ = compare_with_simplicial(z_np, lab_all, fit)
+        simp.update(cmp_)
+        simp["agreement_logreg_normals"] = None
+        if lr is not None and lr.details["classes"].size >= 2:
+            logreg_fit = fit_simplicial(z_tr.detach().cpu().numpy(), y_tr, method="logreg",
+                                        logreg_weights=(lr.details["W"], lr.details["classes"]))
+            simp["agreement_logreg_normals"] = compare_with_simplicial(z_np, lab_all, logreg_fit)["agreement"]
+        simp["status"] = "fitted"
+    except ValueError as exc:
+        simp["status"] = f"not applicable: {exc}"
+    out["simplicial"] = simp
+    out["simplicial_agreement"] = simp.get("agreement")
+    out["simplicial_agreement_stderr"] = simp.get("agreement_stderr")
+    out["is_simplicial"] = simp.get("is_simplicial")
+
+    # --- Lipschitz constant, matched eps, bounds --------------------------------------------
+    z_l = z_all[: int(n_lipschitz)]
+    lip = lipschitz_estimate(generator, z_l, seed=seed + 4)
+    out["lipschitz"] = lip
+    out["lipschitz_estimate"] = lip["estimate"]
+    out["lipschitz_pairs"] = lip["pairs"]
+    out["lipschitz_gradient"] = lip["gradient"]
+    geo = jacobian_geometry(generator, z_l)
+    out["jacobian"] = {key: _summary(v) for key, v in geo.items() if key != "singular_values"}
+    for key in ("d_min", "d_max", "eps_matched", "corollary_3_6_bound", "theorem_3_7_bound",
+                "gamma_eps_boundary_matched", "gamma_eps_boundary_matched_stderr", "optimal_precision_matched",
+                "gamma_eps_boundary_matched_half", "optimal_precision_matched_corrected"):
+        out[key] = None  # images, or a generator constant around every sampled latent (L_est = 0)
+    out["eps_matched_rule"] = "eps = D_min / lipschitz_estimate (Lemma 3.5's eps_min with L = L_est)"
+    # (7) is stated for m <= d; Corollary 3.6 for m <= d + 1
+    out["theorem_3_7_applies"] = bool(m <= d)
+    out["corollary_3_6_applies"] = bool(m <= d + 1)
+    if c is not None and m >= 2:
+        diff = c[:, None, :] - c[None, :, :]
+        dist = np.sqrt((diff ** 2).sum(-1))
+        iu = np.triu_indices(m, 1)
+        d_min, d_max = float(dist[iu].min()), float(dist[iu].max())
+        out["d_min"], out["d_max"] = d_min, d_max
+        if config_eps is not None:  # the explicit G*_eps: its exact precision
+            gc = _eps_boundary_gamma(m, d, float(config_eps))
+            out["config_eps"] = float(config_eps)
+            out["gamma_eps_boundary_config"] = None if gc is None else gc["value"]
+            out["expected_precision_config"] = None if gc is None else 1.0 - gc["value"]
+    if c is not None and m >= 2 and lip["estimate"] > 0:
+        b = _bounds(m, d_min, d_max, lip["estimate"])
+        out["eps_matched"] = b["eps_min"]
+        out["corollary_3_6_bound"] = b["corollary_3_6"]
+        out["corollary_3_6_note"] = b["corollary_3_6_note"]
+        out["theorem_3_7_bound"] = b["theorem_3_7"]
+        out["theorem_3_7_note"] = b["theorem_3_7_note"]
+        out["theorem_3_7_C"] = b["theorem_3_7_C"]
+        g = _eps_boundary_gamma(m, d, b["eps_min"])
+        if g is not None:
+            out["gamma_eps_boundary_matched"] = g["value"]
+            out["gamma_eps_boundary_matched_stderr"] = g["stderr"]
+            out["optimal_precision_matched"] = 1.0 - g["value"]
+            # Lemma 3.5's proof supports eps_min / 2 only (see gaussiso.bounds): the bound
+            # 1 - gamma(eps_min/2-boundary of A*) is the one a generator cannot beat
+            gh = _eps_boundary_gamma(m, d, 0.5 * b["eps_min"])
+            out["gamma_eps_boundary_matched_half"] = gh["value"]
+            out["optimal_precision_matched_corrected"] = 1.0 - gh["value"]
+
+    # --- a geodesic between two class directions -------------------------------------------
+    if fit is not None:
+        z0, z1 = 2.0 * fit.seeds[0], 2.0 * fit.seeds[1]
+        gd = geodesic(generator, z0, z1, n_nodes=24, max_iter=60, label_fn=label_fn)
+        out["geodesic"] = {
+            "z0": z0, "z1": z1, "energy": gd.energy, "length": gd.length,
+            "straight_energy": gd.straight_energy, "straight_length": gd.straight_length,
+            "labels": gd.labels, "straight_labels": gd.straight_labels,
+        }
+
+    # --- figures ----------------------------------------------------------------------------
+    out["figures"] = []
+    if figures_dir is not None:
+        out["figures"] = _figures(Path(figures_dir), generator, label_fn, z_np, lab_all, m, d, c,
+                                  fit, int(grid_resolution), dev)
+    return _jsonable(out)
+
+
+def _figures(folder: Path, generator, label_fn, z_np, lab_all, m, d, centers, fit, res, dev) -> list:
+    # Figure objects without pyplot: no backend is selected or changed, nothing to close
+    from matplotlib.figure import Figure
+
+    from . import figures as F
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def new_ax(projection=None, size=(5.5, 5)):
+        return Figure(figsize=size).add_subplot(projection=projection)
+
+    def save(ax, name):
+        ax.figure.tight_layout()
+        ax.figure.savefig(folder / name, dpi=110)
+        written.append(name)
+
+    show = min(3000, z_np.shape[0])
+    if centers is not None:
+        with torch.no_grad():
+            xs = generator(torch.as_tensor(z_np[:show], dtype=torch.float32, device=dev))
+        save(F.plot_modes_voronoi(centers, samples=xs.detach().cpu().numpy().reshape(show, -1),
+                                  sample_labels=lab_all[:show], ax=new_ax(size=(5, 5))), "modes.png")
+    if d == 3:
+        save(F.plot_latent_sphere(z_np[:show], lab_all[:show], m=m, ax=new_ax("3d", (5, 5))), "latent_sphere.png")
+    if d == 2:
+        grid, xs_ = latent_grid(3.0, res)
+        grid_z, coords = grid, grid
+        name = "latent"
+    else:
+        basis = fit.seeds[:2] if fit is not None else np.eye(d)[:2]
+        grid_z, coords, xs_ = latent_slice(basis, 3.0, res)
+        name = "latent_slice"
+    glab = label_fn(grid_z)
+    gnorm = jacobian_geometry(generator, grid_z)["gradient_norm"]
+    save(F.plot_latent_partition(glab, xs_, m=m, ax=new_ax(), title=f"latent partition ({m} modes)"
+                                 + ("" if d == 2 else ", 2-D slice")), f"{name}_partition.png")
+    save(F.plot_latent_partition(glab, xs_, m=m, background=gnorm, ax=new_ax(),
+                                 title="cell boundaries over the gradient norm"), f"{name}_gradient_norm.png")
+    return written
+
+
+def _run_centers(run):
+    ds = getattr(run, "dataset", None)
+    if ds is None or getattr(ds, "centers", None) is None:
+        return None, None
+    return np.asarray(ds.centers, dtype=np.float64), float(ds.support_radius)
+
+
+def _image_labeller(run, threshold: float, classifier_path=None):
+    """Classifier labels of generated images, ``-1`` below the confidence threshold."""
+    from gan import classifier as clf_mod
+
+    if classifier_path is not None:
+        clf = clf_mod.load_classifier(classifier_path, device=run.device)
+    else:  # the cached oracle (trained once on the run's MNIST data when absent)
+        root = (run.config.get("data_options") or {}).get("root")
+        clf = clf_mod.load_or_train(data_root=root, device=run.device)
+    def labeller(x):
+        return label_by_classifier(x, clf, threshold)
+
+    labeller.n_classes = int(getattr(clf, "n_classes", 10))
+    return labeller
+
+
+def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 0, figures: bool = True,
+                n_train: int = 100_000, n_test: int = 10_000, n_pairs: int = 10_000, n_lipschitz: int = 2_000,
+                grid_resolution: int = 120, confidence_threshold: float = 0.8, classifier_path=None,
+                checkpoint="last") -> dict:
+    """Analyse the latent geometry of a run and write ``analysis.json`` (+ PNGs) into it.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A training run directory, or one written by ``python -m gan optimal``.
+    device : str
+        ``"auto"``: CUDA when available.
+    n_samples : int
+        Latents for precision, partition statistics and agreement.
+    seed : int
+        Seed of every latent draw of the analysis.
+    figures : bool
+        Write the PNG figures.
+    n_train, n_test, n_pairs, n_lipschitz, grid_resolution
+        See :func:`analyze_generator`.
+    confidence_threshold : float
+        Image runs: classifier confidence below it labels a sample ``-1`` (0.8 as in the paper's
+        CIFAR code; 0 keeps every prediction, as its MNIST code did).
+    classifier_path : path-like, optional
+        Image runs: weights for :func:`gan.classifier.load_classifier`; default the cached
+        oracle of :func:`gan.classifier.load_or_train`.
+    checkpoint : str or int
+        Passed to :func:`gan.runs.load_run`.
+
+    Returns
+    -------
+    dict
+        The content of ``analysis.json``. Main keys: ``precision`` (+ ``_stderr``, ``_ci``),
+        ``logreg_accuracy`` / ``convex_accuracy`` (+ ``_stderr``, ``_ci``),
+        ``simplicial_agreement`` (+ ``_stderr``) and ``is_simplicial`` (thresholds in
+        ``simplicial``), ``lipschitz_estimate`` (+ ``lipschitz_pairs``,
+        ``lipschitz_gradient``), ``eps_matched``, ``gamma_eps_boundary_matched``,
+        ``optimal_precision_matched`` (+ ``_corrected``, at ``eps_matched / 2``),
+        ``corollary_3_6_bound``, ``theorem_3_7_bound``, ``partition`` (cell masses with
+        stderr, balance), ``jacobian`` (summary statistics), ``geodesic``, ``config``,
+        ``figures``. Numbers that do not apply (e.g. the simplicial fit when ``m > d + 1``)
+        are ``null``.
+    """
+    from gan.runs import load_run
+
+    run_dir = Path(run_dir)
+    run = load_run(run_dir, device=device, checkpoint=checkpoint)
+    cfg = dict(run.config)
+    preset = cfg.get("preset")
+    centers, radius = _run_centers(run)
+    labeller = None if centers is not None else _image_labeller(run, confidence_threshold, classifier_path)
+    latent_dim = int(getattr(run.sampler, "latent_dim", None) or cfg.get("latent_dim"))
+    res = analyze_generator(
+        run.generator, latent_dim=latent_dim, centers=centers, support_radius=radius, labeller=labeller,
+        sampler=getattr(run, "sampler", None), n_samples=n_samples, n_train=n_train, n_test=n_test,
+        n_pairs=n_pairs, n_lipschitz=n_lipschitz, grid_resolution=grid_resolution, seed=seed,
+        device=run.device, figures_dir=run_dir if figures else None,
+        config_eps=cfg.get("eps") if preset == "optimal" else None,
+    )
+    essentials = {k: cfg[k] for k in ("preset", "latent_dim", "m", "modes", "eps", "sampler", "steps", "dataset")
+                  if k in cfg}
+    res = {"run_dir": str(run_dir), "preset": preset, "step": _jsonable(getattr(run, "step", None)),
+           "config": _jsonable(essentials), **res}
+    tmp = run_dir / "analysis.json.tmp"
+    tmp.write_text(json.dumps(res, indent=2))
+    os.replace(tmp, run_dir / "analysis.json")
+    return res
