@@ -1,0 +1,92 @@
+"""Helpers of the MNIST examples: train a run, features of the oracle classifier, metrics."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def settings(quick: bool, args) -> dict:
+    """Training overrides: the paper's Table 4 settings, or a tiny CPU version with --quick."""
+    if quick:
+        s = dict(steps=15, batch_size=32, width=0.125, mi_epochs=None, mi_steps=5, log_every=5, ckpt_every=15)
+    else:
+        s = dict(steps=args.steps or 80_000)
+        if args.width is not None:
+            s["width"] = float(args.width)
+    if args.steps is not None:
+        s["steps"] = int(args.steps)
+        s["ckpt_every"] = int(args.steps)
+    return s
+
+
+def train_run(run_dir: Path, *, latent="gaussian", sampler_options=None, latent_dim=64, seed=0, device="auto",
+              data_root=None, quick=False, overrides=None):
+    from gan.runs import load_run
+    from gan.training import preset_config, train
+
+    run_dir = Path(run_dir)
+    if run_dir.exists():
+        if not (run_dir / "config.json").is_file():
+            raise FileExistsError(f"{run_dir} exists and is not a run directory")
+        shutil.rmtree(run_dir)
+    changes = dict(overrides or {})
+    if latent == "gaussian":
+        changes["mi_epochs"] = None
+        changes["mi_steps"] = 0
+    cfg = preset_config("mnist", seed=seed, device=device, latent=latent, latent_dim=latent_dim,
+                        sampler_options=dict(sampler_options or {}), image_every=0,
+                        data_options={"root": data_root, "digits": None}, **changes)
+    t0 = time.perf_counter()
+    train(cfg, run_dir, quiet=quick)
+    return load_run(run_dir, device=device), time.perf_counter() - t0
+
+
+def oracle(quick: bool, device="auto", data_root=None):
+    """The MNIST classifier (trained once and cached by gan.classifier)."""
+    from gan.classifier import load_or_train
+
+    return load_or_train(data_root=data_root, epochs=1 if quick else 12, device=device)
+
+
+def real_images(n: int, seed: int = 0, data_root=None) -> torch.Tensor:
+    from gan import data as gdata
+
+    d = gdata.load_mnist_offline() if data_root is None else gdata.load_mnist(data_root, "test")
+    images = np.asarray(d.images if hasattr(d, "images") else d[0])
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(images.shape[0], size=min(n, images.shape[0]), replace=False)
+    return gdata.to_tensor(images[np.sort(idx)])
+
+
+@torch.no_grad()
+def features(clf, images: torch.Tensor, batch_size=1024) -> np.ndarray:
+    dev = next(clf.parameters()).device
+    out = [clf.features(images[i:i + batch_size].to(dev)).double().cpu().numpy()
+           for i in range(0, images.shape[0], batch_size)]
+    return np.concatenate(out)
+
+
+@torch.no_grad()
+def generate(run, z: torch.Tensor, batch_size=1024) -> torch.Tensor:
+    return torch.cat([run.generator(z[i:i + batch_size].to(run.device)).cpu() for i in range(0, z.shape[0], batch_size)])
+
+
+def metrics(real_feat, fake_feat, k=5) -> dict:
+    """prdc conventions, and the paper's MNIST order (fake, real), which swaps precision and recall."""
+    from gan.metrics import fid, prdc
+
+    ours = prdc(real_feat, fake_feat, nearest_k=k)
+    swapped = prdc(fake_feat, real_feat, nearest_k=k)
+    return {"fid": float(fid(real_feat, fake_feat)), **{k_: float(v) for k_, v in ours.items()},
+            "paper_order": {k_: float(v) for k_, v in swapped.items()}}
+
+
+def write(out: Path, name: str, result: dict, md_lines) -> None:
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2, default=float))
+    (out / f"{name}.md").write_text("\n".join(md_lines) + "\n")

@@ -1,0 +1,109 @@
+"""The examples and the demo run end to end (``--quick``) and write what they promise.
+
+Each runs in a subprocess with the test interpreter, into a temporary folder. The fast set holds
+the core tables, one GAN example and the quick demo; the others are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def _run(args, tmp_path, timeout=300):
+    env = dict(os.environ)
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    proc = subprocess.run([sys.executable, *map(str, args)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def _assert_files(folder: Path, names):
+    missing = [n for n in names if not (folder / n).is_file() or (folder / n).stat().st_size == 0]
+    assert not missing, f"missing or empty in {folder}: {missing}; present: {sorted(p.name for p in folder.iterdir())}"
+
+
+def test_core_tables_quick(tmp_path):
+    out = tmp_path / "core"
+    proc = _run([EXAMPLES / "core_tables.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["eps_boundary.png", "perimeter.png", "bounds.png", "core_tables.json"])
+    res = json.loads((out / "core_tables.json").read_text())
+    rows = res["perimeters"]
+    assert [r["m"] for r in rows if r["d"] == r["m"] - 1] == [2, 3, 4, 5, 6]
+    # the exact perimeter of two half-spaces is 1/sqrt(2 pi); Monte Carlo within 5 standard errors
+    # (plus rounding: for m = 2 the line estimator is exact and its stderr is ~1e-19)
+    two = next(r for r in rows if r["m"] == 2)
+    assert abs(two["exact"] - 0.3989422804014327) < 1e-10
+    for r in rows + res["eps_boundary"]:
+        assert abs(r["mc"] - r["exact"]) < 5 * r["mc_stderr"] + 1e-12, r
+    assert "Gaussian perimeter" in proc.stdout
+
+
+def test_figure2_quick(tmp_path):
+    out = tmp_path / "fig2"
+    _run([EXAMPLES / "figure2_modes.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["figure2.png", "figure2.json"])
+    res = json.loads((out / "figure2.json").read_text())
+    kinds = {r["kind"]: r for r in res["rows"]}
+    assert set(kinds) == {"equidistant", "aligned"}
+    assert kinds["equidistant"]["assumption_3_1"] is True
+    assert kinds["aligned"]["assumption_3_1"] is False
+
+
+@pytest.mark.slow
+def test_figure3_quick(tmp_path):
+    out = tmp_path / "fig3"
+    _run([EXAMPLES / "figure3_partitions.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["figure3.png", "figure3.json"])
+
+
+@pytest.mark.slow
+def test_figure5_quick(tmp_path):
+    out = tmp_path / "fig5"
+    _run([EXAMPLES / "figure5_latent_dim.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["figure5.png", "figure5.json"])
+
+
+@pytest.mark.slow
+def test_mnist_table1_quick(tmp_path):
+    out = tmp_path / "t1"
+    _run([EXAMPLES / "mnist" / "table1.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["table1.json", "table1.md"])
+
+
+@pytest.mark.slow
+def test_mnist_table3_quick(tmp_path):
+    out = tmp_path / "t3"
+    _run([EXAMPLES / "mnist" / "table3.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["table3.json", "table3.md"])
+
+
+def test_demo_quick(tmp_path):
+    out = tmp_path / "demo"
+    proc = _run(["-m", "gan", "demo", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["report.md", "summary.json"])
+    summary = json.loads((out / "summary.json").read_text())
+    names = [r["run"] for r in summary["rows"]]
+    assert any(n.startswith("GAN mix3_d2") for n in names) and any(n.startswith("GAN mix4_d3") for n in names)
+    report = (out / "report.md").read_text()
+    # every embedded figure exists, by relative path
+    for line in report.splitlines():
+        if line.startswith("!["):
+            rel = line[line.index("](") + 2 : -1]
+            assert (out / rel).is_file(), rel
+    # G*_eps reaches its exact precision 1 - gamma(eps-boundary) up to sampling error (Dirac modes)
+    for r in summary["rows"]:
+        if r["kind"] == "optimal" and r["exact_optimal_precision"] is not None:
+            se = max(r["precision_stderr"], 1e-3)
+            assert abs(r["precision"] - r["exact_optimal_precision"]) < 5 * se, r
+    assert "| run |" in proc.stdout
