@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test test-slow test-all bench docs clean
+.PHONY: install demo test test-slow test-examples test-all bench docs clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# The long examples in their --quick form (CI runs these after `make test`).
+test-examples: $(STAMP)
+	$(PY) -m pytest -q -m slow tests/test_examples.py
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q

@@ -1,7 +1,8 @@
 """The examples and the demo run end to end (``--quick``) and write what they promise.
 
 Each runs in a subprocess with the test interpreter, into a temporary folder. The fast set holds
-the core tables, one GAN example and the quick demo; the others are marked ``slow``.
+the core tables, Figure 2, the optimal-generator figures and the quick demo; the others are
+marked ``slow`` and run in CI through ``make test-examples``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def test_figure2_quick(tmp_path):
     assert set(kinds) == {"equidistant", "aligned"}
     assert kinds["equidistant"]["assumption_3_1"] is True
     assert kinds["aligned"]["assumption_3_1"] is False
+
+
+def test_optimal_generator_quick(tmp_path):
+    out = tmp_path / "opt"
+    proc = _run([EXAMPLES / "optimal_generator.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["optimal_generator_fig7.png", "optimal_generator_bounds.png"])
+    assert proc.stdout.count("wrote ") == 2
 
 
 @pytest.mark.slow
