@@ -90,8 +90,6 @@ def load_run(run_dir, *, device="auto", checkpoint="last") -> Run:
     ValueError
         An unknown preset in the config.
     """
-    import torch
-
     from gan.training.checkpoint import load_checkpoint
     from gan.training.config import TrainConfig
     from gan.training.trainer import CHECKPOINT_NAME, CONFIG_NAME, build_data, build_networks, build_sampler, resolve_device

@@ -32,15 +32,6 @@ from gan.analysis import (
     wilson_interval,
 )
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors on a shared, loaded machine: intra-op threads only add contention."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 # boundaries of three strips of equal Gaussian mass along z_1: Phi^{-1}(1/3), Phi^{-1}(2/3)
 STRIP_CUTS = np.array([scipy.stats.norm.ppf(1 / 3), scipy.stats.norm.ppf(2 / 3)])
 

@@ -18,15 +18,6 @@ from gan.analysis import AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, analyze_gener
 from gan.cli import main as gan_main
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors on a shared, loaded machine: intra-op threads only add contention."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 SMALL = dict(n_samples=20_000, n_train=4_000, n_test=2_000, n_pairs=900, n_lipschitz=400, grid_resolution=48)
 SMALL_CLI = ["--n-samples", "20000", "--n-train", "4000", "--n-test", "2000", "--n-pairs", "900",
              "--n-lipschitz", "400", "--grid-resolution", "48"]
