@@ -79,12 +79,11 @@ def generate(run, z: torch.Tensor, batch_size=1024) -> torch.Tensor:
 
 def metrics(real_feat, fake_feat, k=5) -> dict:
     """prdc conventions, and the paper's MNIST order (fake, real), which swaps precision and recall."""
-    from gan.metrics import fid, prdc
+    from gan.metrics import compute_metrics
 
-    ours = prdc(real_feat, fake_feat, nearest_k=k)
-    swapped = prdc(fake_feat, real_feat, nearest_k=k)
-    return {"fid": float(fid(real_feat, fake_feat)), **{k_: float(v) for k_, v in ours.items()},
-            "paper_order": {k_: float(v) for k_, v in swapped.items()}}
+    ours = compute_metrics(real_feat, fake_feat, ("prdc", "fid"), nearest_k=k)
+    swapped = compute_metrics(fake_feat, real_feat, ("prdc",), nearest_k=k)
+    return {**ours, "paper_order": swapped}
 
 
 def write(out: Path, name: str, result: dict, md_lines) -> None:

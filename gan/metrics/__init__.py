@@ -9,11 +9,16 @@ Features -> statistics -> numbers; sums accumulate in float64.
 ``frechet_distance``    the same from means and covariances
 ``FeatureStats``        streaming float64 mean and covariance, mergeable
 ``mode_metrics``        quality, coverage and balance of samples of a synthetic mixture
+``METRICS``             registry: name -> ``(real, fake, **options) -> dict`` ("prdc", "ipr", "fid")
+``compute_metrics``     several registered metrics of one pair, merged into one dict
+``register_metric``     add a metric to the registry
 ======================  ========================================================================
 """
 
 from gan.metrics._fid import FeatureStats, fid, frechet_distance
 from gan.metrics._modes import mode_metrics
 from gan.metrics._prdc import CONVENTIONS, prdc
+from gan.metrics._registry import METRICS, compute_metrics, register_metric
 
-__all__ = ["prdc", "CONVENTIONS", "fid", "frechet_distance", "FeatureStats", "mode_metrics"]
+__all__ = ["prdc", "CONVENTIONS", "fid", "frechet_distance", "FeatureStats", "mode_metrics", "METRICS",
+           "compute_metrics", "register_metric"]

@@ -275,3 +275,49 @@ def test_mode_metrics_balanced_and_paper_scale():
         mode_metrics(samples, centers, -1.0)
     with pytest.raises(ValueError, match="same dimension"):
         mode_metrics(samples[:, :3], centers, 1.0)
+
+
+# ---------------------------------------------------------------------------------------
+# registry
+
+
+def test_compute_metrics_merges_the_registered_metrics():
+    from gan.metrics import METRICS, compute_metrics, fid, prdc
+
+    rng = np.random.default_rng(5)
+    real = rng.normal(size=(400, 6)).astype(np.float32)
+    fake = (rng.normal(size=(300, 6)) * 1.2 + 0.3).astype(np.float32)
+    assert {"prdc", "ipr", "fid"} <= set(METRICS)
+    out = compute_metrics(real, fake, ("prdc", "ipr", "fid"), nearest_k=4, device="cpu")
+    p = prdc(real, fake, 4, device="cpu")
+    q = prdc(real, fake, 4, convention="kynkaanniemi", device="cpu")
+    assert out == {**p, **{"ipr_" + k: v for k, v in q.items()}, "fid": fid(real, fake)}
+    assert compute_metrics(real, fake, "fid") == {"fid": fid(real, fake)}
+
+
+def test_compute_metrics_rejects_bad_names_and_options():
+    from gan.metrics import compute_metrics
+
+    x = np.random.default_rng(0).normal(size=(50, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match="unknown metric"):
+        compute_metrics(x, x, ("prdc", "nope"))
+    with pytest.raises(TypeError, match="nearest_k"):
+        compute_metrics(x, x, ("fid",), nearest_k=3)
+
+
+def test_register_metric():
+    from gan.metrics import METRICS, compute_metrics, register_metric
+
+    @register_metric("test_mean_gap")
+    def _gap(real, fake):
+        return {"mean_gap": float(np.abs(np.mean(real) - np.mean(fake)))}
+
+    try:
+        x = np.zeros((10, 2))
+        assert compute_metrics(x, x + 2.0, ["test_mean_gap"]) == {"mean_gap": 2.0}
+        with pytest.raises(ValueError, match="already registered"):
+            register_metric("test_mean_gap", _gap)
+        with pytest.raises(ValueError, match="already produced"):
+            compute_metrics(x, x, ["test_mean_gap", "test_mean_gap"])
+    finally:
+        METRICS.pop("test_mean_gap")
