@@ -28,6 +28,15 @@ second tier that reproduces scikit-learn's float64 -> float32 route pair by pair
 exactly. The k-NN radii are found the same way: ``torch.topk`` on the fast tier gives a
 candidate set that provably contains the k+1 smallest exact values, which are then recomputed.
 
+Routes
+------
+On CUDA (and on CPU with ``CPU_KERNEL = False``) everything is torch: row blocks of the
+distance matrix, ``torch.topk`` and elementwise comparisons. On CPU the same two tiers run
+with Numba kernels (``_prdc_kernels``): the k-NN radii come from the tiles on and above the
+diagonal only (the matrix of a set to itself is symmetric; each tile feeds the running
+buffers of its rows and of its columns), and the real x fake comparisons of a block take
+one sweep instead of a dozen. Both routes give the same numbers (tests run both).
+
 The only comparisons this cannot reproduce bit for bit are those decided by float64 rounding
 noise inside scikit-learn's BLAS call: pairs of exact duplicates (true distance 0) whose
 computed distance is a few float32 ulps of noise that depends on the pair's position in
@@ -268,22 +277,34 @@ def _radii(xs: _Set, ks, conv, exact: _Exact | None, bound_rel, b64_rel, block):
     dev = xs.c.device
     out_dtype = (torch.float32 if exact.float32_path else torch.float64) if exact is not None else torch.float32
     radii = {k: torch.empty(n, dtype=out_dtype, device=dev) for k in ks}
-    buf = torch.empty((min(block, n), n), dtype=torch.float32, device=dev)
+    # Phase 1: the kk smallest first-tier values of every row (the diagonal set to 0, or to
+    # -1 when the second tier follows: always among the smallest, its exact value is 0).
+    diag = -1.0 if exact is not None else 0.0
+    if _use_cpu_kernel(dev):
+        vals_all, idx_all = _smallest_symmetric(xs, kk, diag, clamp=exact is None, block=block)
+    else:
+        vals_all = torch.empty((n, kk), dtype=torch.float32, device=dev)
+        idx_all = torch.empty((n, kk), dtype=torch.int64, device=dev)
+        buf = torch.empty((min(block, n), n), dtype=torch.float32, device=dev)
+        for i0 in range(0, n, block):
+            i1 = min(n, i0 + block)
+            q = _sq_block(xs, i0, i1, xs, buf[: i1 - i0])
+            if exact is None:
+                q.clamp_min_(0.0)
+            rows = torch.arange(i0, i1, device=dev)
+            q[rows - i0, rows] = diag
+            vals_all[i0:i1], idx_all[i0:i1] = torch.topk(q, kk, dim=1, largest=False, sorted=True)
+    if exact is None:
+        for k in ks:
+            radii[k][:] = vals_all[:, k]
+        return radii
+    # Phase 2 (second tier): recompute exactly the candidates that may be among the kmax+1
+    # smallest exact values, by blocks of rows.
     amax = float(xs.a.max())
-    bigmax = float(xs.big.max()) if exact is not None else 0.0
+    bigmax = float(xs.big.max())
     for i0 in range(0, n, block):
         i1 = min(n, i0 + block)
-        q = _sq_block(xs, i0, i1, xs, buf[: i1 - i0])
-        rows = torch.arange(i0, i1, device=dev)
-        if exact is None:
-            q.clamp_min_(0.0)
-            q[rows - i0, rows] = 0.0  # a point is at distance 0 from itself
-            vals = torch.topk(q, kk, dim=1, largest=False, sorted=True).values
-            for k in ks:
-                radii[k][i0:i1] = vals[:, k]
-            continue
-        q[rows - i0, rows] = -1.0  # always among the smallest; its exact value is 0
-        vals, idx = torch.topk(q, kk, dim=1, largest=False, sorted=True)
+        vals, idx = vals_all[i0:i1], idx_all[i0:i1]
         delta = bound_rel * (xs.a[i0:i1] + amax) + b64_rel * (xs.big[i0:i1] + bigmax)
         vals64 = vals.double()
         # Upper bound of the (k_max+1)-th smallest exact squared distance; every entry whose
@@ -315,6 +336,40 @@ def _radii(xs: _Set, ks, conv, exact: _Exact | None, bound_rel, b64_rel, block):
             for k in ks:
                 radii[k][i0 + r] = full[k]
     return radii
+
+
+def _smallest_symmetric(xs: _Set, kk, diag, clamp, block):
+    """Phase 1 of :func:`_radii` on CPU: the distance matrix of a set to itself is symmetric,
+    so only the tiles on and above the diagonal are computed (about half the products); each
+    tile feeds the running buffers of its rows and, transposed, of its columns (Numba)."""
+    import numba
+
+    from gan.metrics._prdc_kernels import merge_smallest_cols, merge_smallest_rows
+
+    n = xs.c.shape[0]
+    tile = max(1, min(n, int(math.isqrt(max(1, block * n)))))  # tile*tile ~ the block's entries
+    vals = torch.full((n, kk), math.inf, dtype=torch.float32)
+    idx = torch.zeros((n, kk), dtype=torch.int64)
+    v_np, i_np = vals.numpy(), idx.numpy()
+    buf = torch.empty((tile, tile), dtype=torch.float32)
+    n_chunks = 4 * numba.get_num_threads()
+    for i0 in range(0, n, tile):
+        i1 = min(n, i0 + tile)
+        for j0 in range(i0, n, tile):
+            j1 = min(n, j0 + tile)
+            q = buf.view(-1)[: (i1 - i0) * (j1 - j0)].view(i1 - i0, j1 - j0)  # contiguous
+            torch.add(xs.a32[i0:i1, None], xs.a32[None, j0:j1], out=q)
+            q.addmm_(xs.c[i0:i1], xs.c[j0:j1].T, alpha=-2.0)
+            if clamp:
+                q.clamp_min_(0.0)
+            if j0 == i0:
+                r = torch.arange(i1 - i0)
+                q[r, r] = diag
+            qn = q.numpy()
+            merge_smallest_rows(qn, j0, v_np[i0:i1], i_np[i0:i1])
+            if j0 != i0:
+                merge_smallest_cols(qn, i0, min(n_chunks, j1 - j0), v_np[j0:j1], i_np[j0:j1])
+    return vals, idx
 
 
 # ----------------------------------------------------------------------------------------
@@ -481,9 +536,22 @@ def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
     cmp = torch.lt if conv.strict else torch.le
     block = _block_rows(block_size, n_f, dev)
     buf = torch.empty((min(block, n_r), n_f), dtype=torch.float32, device=dev)
+    kernel = _use_cpu_kernel(dev)
+    if kernel:
+        # numpy views of the CPU tensors: the kernel writes covered/recalled in place
+        thr_np = {k: tuple(t.contiguous().numpy() for t in thr[k]) for k in ks}
+        cov_np = {k: covered[k].numpy() for k in ks}
+        rec_np = {k: recalled[k].numpy() for k in ks}
     for i0 in range(0, n_r, block):
         i1 = min(n_r, i0 + block)
         q = _sq_block(rs, i0, i1, fs, buf[: i1 - i0])
+        if kernel:
+            for k in ks:
+                _compare_on_cpu(q, i0, i1, k, thr[k], thr_np[k], conv.strict if not emulate else True, emulate,
+                                counts[k], cov_np[k], rec_np[k], ex_rf, rad_r[k], rad_f[k], recalled[k], covered[k])
+                if want_realism:
+                    _realism_update(q, i0, i1, kept_r[k], real_score, k)
+            continue
         if not emulate:
             q.clamp_min_(0.0)
         for k in ks:
@@ -512,10 +580,7 @@ def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
                     inside = ex_rf(i, j) < rad_f[k][j]
                     recalled[k][i[inside]] = True
             if want_realism:
-                dist = q.clamp_min(0.0).sqrt()
-                ratio = kept_r[k][i0:i1, None] / dist
-                ratio = torch.nan_to_num(ratio, nan=0.0, posinf=math.inf)
-                real_score[k] = torch.maximum(real_score[k], ratio.amax(0))
+                _realism_update(q, i0, i1, kept_r[k], real_score, k)
 
     out = {}
     for k in ks:
@@ -531,6 +596,60 @@ def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
             res["realism"] = real_score[k].cpu().numpy()
         out[k] = res
     return out
+
+
+def _realism_update(q, i0, i1, kept_rk, real_score, k):
+    dist = q.clamp_min(0.0).sqrt()
+    ratio = kept_rk[i0:i1, None] / dist
+    ratio = torch.nan_to_num(ratio, nan=0.0, posinf=math.inf)
+    real_score[k] = torch.maximum(real_score[k], ratio.amax(0))
+
+
+#: Use the Numba kernel for the comparison pass on CPU (tests switch it off to compare).
+CPU_KERNEL = True
+
+
+def _use_cpu_kernel(dev) -> bool:
+    return CPU_KERNEL and dev.type == "cpu"
+
+
+def _compare_on_cpu(q, i0, i1, k, thr, thr_np, strict, emulate, counts, cov_np, rec_np, ex_rf, rad_r, rad_f,
+                    recalled, covered):
+    """The comparison pass of one block for one ``k`` by the Numba kernel, then the exact
+    second tier on the (few) rows it flags as holding undecided entries."""
+    import numba
+
+    from gan.metrics._prdc_kernels import compare_block
+
+    lo1, hi1, lo2, hi2 = thr
+    lo1n, hi1n, lo2n, hi2n = thr_np
+    rows = i1 - i0
+    n_chunks = max(1, min(rows, 4 * numba.get_num_threads()))
+    part = np.zeros((n_chunks, q.shape[1]), dtype=np.int64)
+    und1 = np.zeros(rows, dtype=np.bool_)
+    und2 = np.zeros(rows, dtype=np.bool_)
+    compare_block(q.numpy(), lo1n[i0:i1], hi1n[i0:i1], lo2n, hi2n, bool(strict), not emulate, n_chunks, part,
+                  cov_np[i0:i1], rec_np[i0:i1], und1, und2)
+    counts += torch.from_numpy(part.sum(0))
+    if not emulate:
+        return
+    r1 = torch.from_numpy(np.flatnonzero(und1))
+    if r1.numel():
+        sub = q[r1]
+        u1 = (sub <= hi1[i0:i1][r1, None]) & ~(sub < lo1[i0:i1][r1, None])
+        r_loc, j = torch.nonzero(u1, as_tuple=True)
+        i = r1[r_loc] + i0
+        inside = ex_rf(i, j) < rad_r[i]
+        counts.index_add_(0, j[inside], torch.ones_like(j[inside]))
+        covered[i[inside]] = True
+    r2 = torch.from_numpy(np.flatnonzero(und2))
+    if r2.numel():
+        sub = q[r2]
+        u2 = (sub <= hi2[None, :]) & ~(sub < lo2[None, :])
+        r_loc, j = torch.nonzero(u2, as_tuple=True)
+        i = r2[r_loc] + i0
+        inside = ex_rf(i, j) < rad_f[j]
+        recalled[i[inside]] = True
 
 
 def _nonzero2d(mask: torch.Tensor):

@@ -62,8 +62,13 @@ def feature_set(name):
 SETS = ["gauss32", "gauss64_offset", "duplicates32", "clusters32", "lattice32", "dyadic64"]
 
 
+@pytest.mark.parametrize("cpu_kernel", [True, False], ids=["numba", "torch"])
 @pytest.mark.parametrize("name", SETS)
-def test_prdc_equals_reference_package(name):
+def test_prdc_equals_reference_package(name, cpu_kernel, monkeypatch):
+    # cpu_kernel=False runs the torch route (the one CUDA takes) on the CPU
+    import gan.metrics._prdc as impl
+
+    monkeypatch.setattr(impl, "CPU_KERNEL", cpu_kernel)
     real, fake = feature_set(name)
     ks = [1, 3, 5]
     ours = prdc(real, fake, ks, device="cpu", block_size=37)  # blocks much smaller than N
@@ -119,7 +124,11 @@ def _brute(real, fake, k, strict, squared):
     }, rr, drf
 
 
-def test_kynkaanniemi_convention_matches_definition():
+@pytest.mark.parametrize("cpu_kernel", [True, False], ids=["numba", "torch"])
+def test_kynkaanniemi_convention_matches_definition(cpu_kernel, monkeypatch):
+    import gan.metrics._prdc as impl
+
+    monkeypatch.setattr(impl, "CPU_KERNEL", cpu_kernel)
     real, fake = feature_set("clusters32")
     ours = prdc(real, fake, convention="kynkaanniemi", device="cpu", block_size=50)
     ref, _, _ = _brute(real, fake, 3, strict=False, squared=True)  # k = 3 by default
@@ -127,7 +136,11 @@ def test_kynkaanniemi_convention_matches_definition():
         assert ours[key] == pytest.approx(ref[key], abs=1e-12)
 
 
-def test_realism_score_matches_brute_force():
+@pytest.mark.parametrize("cpu_kernel", [True, False], ids=["numba", "torch"])
+def test_realism_score_matches_brute_force(cpu_kernel, monkeypatch):
+    import gan.metrics._prdc as impl
+
+    monkeypatch.setattr(impl, "CPU_KERNEL", cpu_kernel)
     real, fake = feature_set("gauss32")
     ours = prdc(real, fake, 5, device="cpu", block_size=29, realism=True)
     _, radii, drf = _brute(real, fake, 5, strict=True, squared=False)
@@ -321,3 +334,50 @@ def test_register_metric():
             compute_metrics(x, x, ["test_mean_gap", "test_mean_gap"])
     finally:
         METRICS.pop("test_mean_gap")
+
+
+# ---------------------------------------------------------------------------------------
+# Numba kernels of the CPU route against numpy
+
+
+@pytest.mark.parametrize("strict,clamp", [(True, False), (True, True), (False, True)])
+def test_compare_block_kernel_matches_numpy(strict, clamp):
+    from gan.metrics._prdc_kernels import compare_block, compare_block_reference
+
+    rng = np.random.default_rng(3)
+    q = np.round(rng.normal(1.0, 1.0, size=(53, 71)), 1).astype(np.float32)  # many exact ties
+    lo1 = np.round(rng.uniform(0, 2, 53), 1).astype(np.float32)
+    lo2 = np.round(rng.uniform(0, 2, 71), 1).astype(np.float32)
+    hi1 = (lo1 + np.float32(0.1)).astype(np.float32)
+    hi2 = (lo2 + np.float32(0.1)).astype(np.float32)
+    counts_ref, cov_ref, rec_ref, u1_ref, u2_ref = compare_block_reference(q, lo1, hi1, lo2, hi2, strict, clamp)
+    for n_chunks in (1, 4, 53):
+        part = np.zeros((n_chunks, 71), np.int64)
+        cov = np.zeros(53, bool)
+        rec = np.zeros(53, bool)
+        u1, u2 = np.zeros(53, bool), np.zeros(53, bool)
+        compare_block(q, lo1, hi1, lo2, hi2, strict, clamp, n_chunks, part, cov, rec, u1, u2)
+        np.testing.assert_array_equal(part.sum(0), counts_ref)
+        for a, b in [(cov, cov_ref), (rec, rec_ref), (u1, u1_ref), (u2, u2_ref)]:
+            np.testing.assert_array_equal(a, b)
+
+
+def test_merge_kernels_give_the_smallest_entries():
+    from gan.metrics._prdc_kernels import merge_smallest_cols, merge_smallest_rows
+
+    rng = np.random.default_rng(4)
+    full = np.round(rng.normal(size=(40, 90)), 1).astype(np.float32)  # ties included
+    kk = 6
+    vals = np.full((40, kk), np.inf, np.float32)
+    idx = np.zeros((40, kk), np.int64)
+    for j0 in range(0, 90, 25):  # tiles of columns fed one after the other
+        merge_smallest_rows(np.ascontiguousarray(full[:, j0:j0 + 25]), j0, vals, idx)
+    np.testing.assert_array_equal(vals, np.sort(full, axis=1)[:, :kk])
+    np.testing.assert_array_equal(np.take_along_axis(full, idx, 1), vals)  # indices point at them
+    # columns: the buffers of the transposed matrix
+    vals_c = np.full((90, kk), np.inf, np.float32)
+    idx_c = np.zeros((90, kk), np.int64)
+    for i0 in range(0, 40, 15):
+        merge_smallest_cols(np.ascontiguousarray(full[i0:i0 + 15]), i0, 3, vals_c, idx_c)
+    np.testing.assert_array_equal(vals_c, np.sort(full.T, axis=1)[:, :kk])
+    np.testing.assert_array_equal(np.take_along_axis(full.T, idx_c, 1), vals_c)
