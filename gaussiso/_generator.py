@@ -27,9 +27,9 @@ import numbers
 import numpy as np
 
 from ._estimate import Estimate
-from ._partition import VoronoiPartition, simplicial_cluster
+from ._partition import simplicial_cluster
 from ._rng import as_generator
-from ._validation import check_array, check_int, check_points, check_positive_float
+from ._validation import check_array, check_choice, check_int, check_partition, check_points, check_positive_float
 
 __all__ = ["OptimalGenerator"]
 
@@ -262,14 +262,11 @@ class OptimalGenerator:
                 f"G*_eps needs a simplicial cluster, so m <= latent_dim + 1: got m = {m} modes "
                 f"and latent_dim = {self.latent_dim}"
             )
-        if rule not in _RULES:
-            raise ValueError(f"rule must be one of {_RULES}, got {rule!r}")
-        self.rule = rule
+        self.rule = check_choice(rule, "rule", _RULES)
 
         if partition is None:
             partition = simplicial_cluster(m, self.latent_dim)
-        if not isinstance(partition, VoronoiPartition):
-            raise TypeError(f"partition must be a gaussiso.VoronoiPartition, got {type(partition).__name__}")
+        check_partition(partition)
         if partition.m != m or partition.d != self.latent_dim:
             raise ValueError(
                 f"partition must have m = {m} cells in dimension latent_dim = {self.latent_dim}, "

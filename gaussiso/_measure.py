@@ -68,7 +68,7 @@ from ._estimate import Estimate
 from ._partition import VoronoiPartition, random_rotation
 from ._rng import as_generator
 from ._simplex_exact import gauss_interval, simplex_eps_boundary, simplex_perimeter
-from ._validation import check_int, check_positive_float
+from ._validation import check_choice, check_int, check_partition, check_positive_float
 
 __all__ = ["eps_boundary_measure", "cell_measures", "gaussian_perimeter", "isoperimetric_profile"]
 
@@ -82,20 +82,6 @@ _BATCH_TARGET = 2**21  # floats per output batch
 
 
 # ----------------------------------------------------------------------------- validation
-def _check_partition(partition) -> VoronoiPartition:
-    if not isinstance(partition, VoronoiPartition):
-        raise TypeError(
-            f"partition must be a gaussiso.VoronoiPartition, got {type(partition).__name__}"
-        )
-    return partition
-
-
-def _check_method(method, allowed) -> str:
-    if not isinstance(method, str) or method not in allowed:
-        raise ValueError(f"method must be one of {', '.join(map(repr, allowed))}; got {method!r}")
-    return method
-
-
 def _check_n(n_samples, default=DEFAULT_N_SAMPLES) -> int:
     if n_samples is None:
         return default
@@ -340,9 +326,9 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     >>> abs(mc.value - est.value) < 5 * mc.stderr
     True
     """
-    p = _check_partition(partition)
+    p = check_partition(partition)
     eps = check_positive_float(eps, "eps")
-    method = _check_method(method, ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "eps")
@@ -385,8 +371,8 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     >>> est.method, bool(abs(est.value.sum() - 1) < 1e-12)
     ('mc-lines', True)
     """
-    p = _check_partition(partition)
-    method = _check_method(method, ("auto", "exact", "mc", "mc-lines"))
+    p = check_partition(partition)
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-lines"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "cells")
@@ -433,8 +419,8 @@ def gaussian_perimeter(partition, *, method="auto", n_samples=None, rtol=None, r
     >>> abs(est.value - 3 / (2 * math.sqrt(2 * math.pi))) < 1e-12
     True
     """
-    p = _check_partition(partition)
-    method = _check_method(method, ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
+    p = check_partition(partition)
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "perim")

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_positive_float", "check_points", "check_array"]
+__all__ = ["check_int", "check_positive_float", "check_points", "check_array", "check_choice", "check_partition"]
 
 
 def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
@@ -58,3 +58,23 @@ def check_points(z, d: int, name: str = "z"):
     if a.ndim != 2 or a.shape[1] != d:
         raise ValueError(f"{name} must have shape (n, {d}) or ({d},), got {np.shape(z)}")
     return a, single
+
+
+def check_choice(value, name: str, allowed):
+    """Return ``value`` if it is one of ``allowed`` (strings, names of a registry...)."""
+    try:
+        ok = value in allowed
+    except TypeError:  # an unhashable value against a dict or set
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+    return value
+
+
+def check_partition(partition, name: str = "partition"):
+    """Return ``partition`` if it is a :class:`gaussiso.VoronoiPartition`, else TypeError."""
+    from ._partition import VoronoiPartition
+
+    if not isinstance(partition, VoronoiPartition):
+        raise TypeError(f"{name} must be a gaussiso.VoronoiPartition, got {type(partition).__name__}")
+    return partition

@@ -34,8 +34,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ._estimate import Estimate
-from ._partition import VoronoiPartition
-from ._validation import check_array, check_int, check_positive_float
+from ._validation import check_array, check_int, check_partition, check_positive_float
 
 __all__ = [
     "lemma_3_5",
@@ -155,8 +154,7 @@ def lemma_3_5(partition, eps_min, *, corrected=False, method="auto", n_samples=N
     >>> round(float(lemma_3_5(p, 0.5, method="exact").value), 10)   # 2 - 2 Phi(0.5)
     0.6170750775
     """
-    if not isinstance(partition, VoronoiPartition):
-        raise TypeError(f"partition must be a gaussiso.VoronoiPartition, got {type(partition).__name__}")
+    check_partition(partition)
     e = check_positive_float(eps_min, "eps_min")
     if corrected:
         e = e / 2.0

@@ -37,7 +37,7 @@ from shapely.geometry.base import BaseGeometry
 from . import _planar_impl as _impl
 from ._estimate import Estimate
 from ._partition import VoronoiPartition
-from ._validation import check_array, check_positive_float
+from ._validation import check_array, check_partition, check_positive_float
 
 __all__ = [
     "gaussian_measure_polygon",
@@ -57,10 +57,7 @@ _ROUNDING = 1e-14
 
 # --------------------------------------------------------------------------- validation
 def _check_partition(partition) -> VoronoiPartition:
-    if not isinstance(partition, VoronoiPartition):
-        raise TypeError(
-            f"partition must be a gaussiso.VoronoiPartition, got {type(partition).__name__}"
-        )
+    check_partition(partition)
     if partition.d != 2:
         raise ValueError(
             f"partition must live in R^2 (d == 2), got d = {partition.d}; for seeds spanning a "

@@ -30,7 +30,7 @@ import torch
 
 from gaussiso import Estimate, simplex_vertices, simplicial_cluster
 from gaussiso._rng import as_generator
-from gaussiso._validation import check_int
+from gaussiso._validation import check_choice, check_int
 
 from ._base import LatentBatch, LatentSampler, register_sampler
 from ._rejection import rejection_fill
@@ -49,12 +49,6 @@ _CENTRES = ("simplex", "orthogonal")
 # ---------------------------------------------------------------------------------------
 # validation
 # ---------------------------------------------------------------------------------------
-def _check_choice(value, name, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
-    return value
-
-
 def _check_tau(tau, rule: str) -> float:
     if isinstance(tau, bool) or not isinstance(tau, numbers.Real):
         raise TypeError(f"tau must be a real number, got {type(tau).__name__} {tau!r}")
@@ -218,9 +212,9 @@ def simplicial_acceptance_rate(
     >>> round(simplicial_acceptance_rate(1.0, 10, 64, centres="orthogonal").value, 6)  # 1 - Phi(1)^10
     0.822279
     """
-    rule = _check_choice(rule, "rule", _RULES)
-    centres = _check_choice(centres, "centres", _CENTRES)
-    method = _check_choice(method, "method", ("auto", "exact", "mc"))
+    rule = check_choice(rule, "rule", _RULES)
+    centres = check_choice(centres, "centres", _CENTRES)
+    method = check_choice(method, "method", ("auto", "exact", "mc"))
     tau = _check_tau(tau, rule)
     n, d = _check_clusters(n_clusters, latent_dim, centres)
     if method == "exact" and rule != "max_dot":
@@ -275,9 +269,9 @@ def calibrate_tau(
     if isinstance(target_rate, bool) or not isinstance(target_rate, numbers.Real) or not 0.0 < float(target_rate) < 1.0:
         raise ValueError(f"target_rate must be a number in (0, 1), got {target_rate!r}")
     target = float(target_rate)
-    rule = _check_choice(rule, "rule", _RULES)
-    centres = _check_choice(centres, "centres", _CENTRES)
-    method = _check_choice(method, "method", ("auto", "exact", "mc"))
+    rule = check_choice(rule, "rule", _RULES)
+    centres = check_choice(centres, "centres", _CENTRES)
+    method = check_choice(method, "method", ("auto", "exact", "mc"))
     n, d = _check_clusters(n_clusters, latent_dim, centres)
     if method == "exact" and rule != "max_dot":
         raise ValueError("method='exact' is only available for rule='max_dot'; use method='mc' or 'auto'")
@@ -377,8 +371,8 @@ class SimplicialSampler(LatentSampler):
         max_draws: int | None = None,
     ):
         super().__init__(latent_dim, seed=seed)
-        self.rule = _check_choice(rule, "rule", _RULES)
-        self.centre_kind = _check_choice(centres, "centres", _CENTRES)
+        self.rule = check_choice(rule, "rule", _RULES)
+        self.centre_kind = check_choice(centres, "centres", _CENTRES)
         self.tau = _check_tau(tau, self.rule)
         n, d = _check_clusters(n_clusters, self.latent_dim, self.centre_kind)
         self.n_clusters = n

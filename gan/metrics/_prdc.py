@@ -537,18 +537,13 @@ def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
     block = _block_rows(block_size, n_f, dev)
     buf = torch.empty((min(block, n_r), n_f), dtype=torch.float32, device=dev)
     kernel = _use_cpu_kernel(dev)
-    if kernel:
-        # numpy views of the CPU tensors: the kernel writes covered/recalled in place
-        thr_np = {k: tuple(t.contiguous().numpy() for t in thr[k]) for k in ks}
-        cov_np = {k: covered[k].numpy() for k in ks}
-        rec_np = {k: recalled[k].numpy() for k in ks}
     for i0 in range(0, n_r, block):
         i1 = min(n_r, i0 + block)
         q = _sq_block(rs, i0, i1, fs, buf[: i1 - i0])
         if kernel:
             for k in ks:
-                _compare_on_cpu(q, i0, i1, k, thr[k], thr_np[k], conv.strict if not emulate else True, emulate,
-                                counts[k], cov_np[k], rec_np[k], ex_rf, rad_r[k], rad_f[k], recalled[k], covered[k])
+                _compare_on_cpu(q, i0, i1, thr[k], conv.strict or emulate, emulate, counts[k], covered[k],
+                                recalled[k], ex_rf, rad_r[k], rad_f[k])
                 if want_realism:
                     _realism_update(q, i0, i1, kept_r[k], real_score, k)
             continue
@@ -566,19 +561,10 @@ def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
             recalled[k][i0:i1] |= b2.any(1)
             if emulate:
                 # undecided entries of the real-radius comparison
-                u1 = torch.logical_xor(q <= hi1[i0:i1, None], b1)
-                r_loc, j = _nonzero2d(u1)
-                if r_loc.numel():
-                    i = r_loc + i0
-                    inside = ex_rf(i, j) < rad_r[k][i]
-                    counts[k].index_add_(0, j[inside], torch.ones_like(j[inside]))
-                    covered[k][i[inside]] = True
-                u2 = torch.logical_xor(q <= hi2[None, :], b2)
-                r_loc, j = _nonzero2d(u2)
-                if r_loc.numel():
-                    i = r_loc + i0
-                    inside = ex_rf(i, j) < rad_f[k][j]
-                    recalled[k][i[inside]] = True
+                r_loc, j = _nonzero2d(torch.logical_xor(q <= hi1[i0:i1, None], b1))
+                _settle_real_balls(r_loc + i0, j, ex_rf, rad_r[k], counts[k], covered[k])
+                r_loc, j = _nonzero2d(torch.logical_xor(q <= hi2[None, :], b2))
+                _settle_fake_balls(r_loc + i0, j, ex_rf, rad_f[k], recalled[k])
             if want_realism:
                 _realism_update(q, i0, i1, kept_r[k], real_score, k)
 
@@ -613,43 +599,49 @@ def _use_cpu_kernel(dev) -> bool:
     return CPU_KERNEL and dev.type == "cpu"
 
 
-def _compare_on_cpu(q, i0, i1, k, thr, thr_np, strict, emulate, counts, cov_np, rec_np, ex_rf, rad_r, rad_f,
-                    recalled, covered):
-    """The comparison pass of one block for one ``k`` by the Numba kernel, then the exact
-    second tier on the (few) rows it flags as holding undecided entries."""
+def _compare_on_cpu(q, i0, i1, thr, strict, emulate, counts, covered, recalled, ex_rf, rad_r, rad_f):
+    """The comparison pass of one block for one ``k`` by the Numba kernel (it writes
+    ``covered`` and ``recalled`` in place through numpy views), then the exact second tier on
+    the (few) rows it flags as holding undecided entries."""
     import numba
 
     from gan.metrics._prdc_kernels import compare_block
 
     lo1, hi1, lo2, hi2 = thr
-    lo1n, hi1n, lo2n, hi2n = thr_np
     rows = i1 - i0
     n_chunks = max(1, min(rows, 4 * numba.get_num_threads()))
     part = np.zeros((n_chunks, q.shape[1]), dtype=np.int64)
     und1 = np.zeros(rows, dtype=np.bool_)
     und2 = np.zeros(rows, dtype=np.bool_)
-    compare_block(q.numpy(), lo1n[i0:i1], hi1n[i0:i1], lo2n, hi2n, bool(strict), not emulate, n_chunks, part,
-                  cov_np[i0:i1], rec_np[i0:i1], und1, und2)
+    compare_block(q.numpy(), lo1[i0:i1].numpy(), hi1[i0:i1].numpy(), lo2.numpy(), hi2.numpy(), bool(strict),
+                  not emulate, n_chunks, part, covered[i0:i1].numpy(), recalled[i0:i1].numpy(), und1, und2)
     counts += torch.from_numpy(part.sum(0))
     if not emulate:
         return
     r1 = torch.from_numpy(np.flatnonzero(und1))
     if r1.numel():
         sub = q[r1]
-        u1 = (sub <= hi1[i0:i1][r1, None]) & ~(sub < lo1[i0:i1][r1, None])
-        r_loc, j = torch.nonzero(u1, as_tuple=True)
-        i = r1[r_loc] + i0
-        inside = ex_rf(i, j) < rad_r[i]
-        counts.index_add_(0, j[inside], torch.ones_like(j[inside]))
-        covered[i[inside]] = True
+        r_loc, j = torch.nonzero((sub <= hi1[i0:i1][r1, None]) & ~(sub < lo1[i0:i1][r1, None]), as_tuple=True)
+        _settle_real_balls(r1[r_loc] + i0, j, ex_rf, rad_r, counts, covered)
     r2 = torch.from_numpy(np.flatnonzero(und2))
     if r2.numel():
         sub = q[r2]
-        u2 = (sub <= hi2[None, :]) & ~(sub < lo2[None, :])
-        r_loc, j = torch.nonzero(u2, as_tuple=True)
-        i = r2[r_loc] + i0
-        inside = ex_rf(i, j) < rad_f[j]
-        recalled[i[inside]] = True
+        r_loc, j = torch.nonzero((sub <= hi2[None, :]) & ~(sub < lo2[None, :]), as_tuple=True)
+        _settle_fake_balls(r2[r_loc] + i0, j, ex_rf, rad_f, recalled)
+
+
+def _settle_real_balls(i, j, ex_rf, rad_r, counts, covered):
+    """Second tier for undecided pairs (real i, fake j) of the real-radius comparison."""
+    if i.numel():
+        inside = ex_rf(i, j) < rad_r[i]
+        counts.index_add_(0, j[inside], torch.ones_like(j[inside]))
+        covered[i[inside]] = True
+
+
+def _settle_fake_balls(i, j, ex_rf, rad_f, recalled):
+    """Second tier for undecided pairs (real i, fake j) of the fake-radius comparison."""
+    if i.numel():
+        recalled[i[ex_rf(i, j) < rad_f[j]]] = True
 
 
 def _nonzero2d(mask: torch.Tensor):

@@ -73,26 +73,31 @@ def compare_block_reference(q, lo1, hi1, lo2, hi2, strict, clamp):
     return b1.sum(0), b1.any(1), b2.any(1), u1.any(1), u2.any(1)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _insert(v_row, i_row, v, index):
+    """Put ``v`` (with ``index``) into the ascending buffer if it beats the last entry."""
+    kk = v_row.shape[0]
+    if not v < v_row[kk - 1]:
+        return
+    p = kk - 1
+    while p > 0 and v_row[p - 1] > v:
+        v_row[p] = v_row[p - 1]
+        i_row[p] = i_row[p - 1]
+        p -= 1
+    v_row[p] = v
+    i_row[p] = index
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def merge_smallest_rows(q, col0, vals, idx):
     """Merge the entries of each row of the tile ``q`` (columns ``col0 + j``) into the running
     ascending buffers ``vals[i]``, ``idx[i]`` (initialised to +inf) of the row."""
     n_rows, n_cols = q.shape
-    kk = vals.shape[1]
     for i in numba.prange(n_rows):
         v_row = vals[i]
         i_row = idx[i]
         for j in range(n_cols):
-            v = q[i, j]
-            if not v < v_row[kk - 1]:
-                continue
-            p = kk - 1
-            while p > 0 and v_row[p - 1] > v:
-                v_row[p] = v_row[p - 1]
-                i_row[p] = i_row[p - 1]
-                p -= 1
-            v_row[p] = v
-            i_row[p] = col0 + j
+            _insert(v_row, i_row, q[i, j], col0 + j)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -101,19 +106,9 @@ def merge_smallest_cols(q, row0, n_chunks, vals, idx):
     buffer of column ``j`` with index ``row0 + i``); columns are split into ``n_chunks`` chunks,
     one per parallel task, and each walks the tile row by row."""
     n_rows, n_cols = q.shape
-    kk = vals.shape[1]
     for c in numba.prange(n_chunks):
         j0 = (n_cols * c) // n_chunks
         j1 = (n_cols * (c + 1)) // n_chunks
         for i in range(n_rows):
             for j in range(j0, j1):
-                v = q[i, j]
-                if not v < vals[j, kk - 1]:
-                    continue
-                p = kk - 1
-                while p > 0 and vals[j, p - 1] > v:
-                    vals[j, p] = vals[j, p - 1]
-                    idx[j, p] = idx[j, p - 1]
-                    p -= 1
-                vals[j, p] = v
-                idx[j, p] = row0 + i
+                _insert(vals[j], idx[j], q[i, j], row0 + i)
