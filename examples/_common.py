@@ -5,11 +5,33 @@ Not part of the packages: the examples import it from their own folder.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import time
 from pathlib import Path
 
 import numpy as np
+
+
+def example_parser(doc: str, out: str, steps_help: str) -> argparse.ArgumentParser:
+    """The arguments every mixture example takes: --out, --quick, --steps, --seed, --device."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--out", default=out, help="output folder (created)")
+    ap.add_argument("--quick", action="store_true", help="tiny training (CI): checks the pipeline only")
+    ap.add_argument("--steps", type=int, default=None, help=steps_help)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="auto")
+    return ap
+
+
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def fresh_dir(path) -> Path:

@@ -18,7 +18,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -27,21 +26,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import latent_panels, mode_precision, train_mixture  # noqa: E402
+from _common import example_parser, latent_panels, mode_precision, pyplot, train_mixture  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="out/figure2", help="output folder (created)")
-    ap.add_argument("--quick", action="store_true", help="tiny training (CI): checks the pipeline only")
-    ap.add_argument("--steps", type=int, default=None, help="generator steps per run (default 3000, quick 150)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
+    ap = example_parser(__doc__, "out/figure2", "generator steps per run (default 3000, quick 150)")
     args = ap.parse_args(argv)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from gaussiso.modes import check_assumption_3_1
 

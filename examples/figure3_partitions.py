@@ -17,7 +17,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -27,22 +26,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import label_fn_of, mode_precision, train_mixture  # noqa: E402
+from _common import example_parser, label_fn_of, mode_precision, pyplot, train_mixture  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="out/figure3", help="output folder (created)")
-    ap.add_argument("--quick", action="store_true", help="tiny training (CI): checks the pipeline only")
+    ap = example_parser(__doc__, "out/figure3", "generator steps per run (default 4000, quick 150)")
     ap.add_argument("--modes", type=int, nargs="+", default=None, help="numbers of modes (default 4 5 6)")
-    ap.add_argument("--steps", type=int, default=None, help="generator steps per run (default 4000, quick 150)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
     args = ap.parse_args(argv)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     import gaussiso
     from gan.analysis import figures as F

@@ -17,7 +17,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -26,23 +25,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import mode_precision, train_mixture  # noqa: E402
+from _common import example_parser, mode_precision, pyplot, train_mixture  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="out/figure5", help="output folder (created)")
-    ap.add_argument("--quick", action="store_true", help="tiny training (CI): checks the pipeline only")
+    ap = example_parser(__doc__, "out/figure5", "generator steps per run (default 3000, quick 120)")
     ap.add_argument("--modes", type=int, nargs="+", default=None, help="numbers of modes (default 4 8)")
     ap.add_argument("--dims", type=int, nargs="+", default=None, help="latent dimensions (default 1 2 4 8 16)")
-    ap.add_argument("--steps", type=int, default=None, help="generator steps per run (default 3000, quick 120)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
     args = ap.parse_args(argv)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from gan.analysis import figures as F
 

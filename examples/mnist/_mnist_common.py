@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import time
@@ -9,6 +10,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+
+def mnist_parser(doc: str, out: str, steps_help: str, n_eval_help: str) -> argparse.ArgumentParser:
+    """The arguments both MNIST tables take."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--out", default=out)
+    ap.add_argument("--quick", action="store_true", help="tiny CPU version (CI): checks the pipeline only")
+    ap.add_argument("--steps", type=int, default=None, help=steps_help)
+    ap.add_argument("--width", type=float, default=None, help="channel multiplier of the networks (default 1)")
+    ap.add_argument("--latent-dim", type=int, default=64)
+    ap.add_argument("--n-eval", type=int, default=None, help=n_eval_help)
+    ap.add_argument("--data-root", default=None, help="folder with the MNIST IDX files (default: 5,000 offline digits)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="auto")
+    return ap
 
 
 def settings(quick: bool, args) -> dict:

@@ -21,7 +21,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -29,22 +28,14 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _mnist_common import features, generate, metrics, oracle, real_images, settings, train_run, write  # noqa: E402
+from _mnist_common import features, generate, metrics, mnist_parser, oracle, real_images, settings, train_run, write  # noqa: E402
 
 PAPER = {"precision": 93.2, "logreg_accuracy": 90.4, "convex_accuracy": 98.7}
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="out/table1")
-    ap.add_argument("--quick", action="store_true", help="tiny CPU version (CI): checks the pipeline only")
-    ap.add_argument("--steps", type=int, default=None, help="generator steps (default 80000)")
-    ap.add_argument("--width", type=float, default=None, help="channel multiplier of the networks (default 1)")
-    ap.add_argument("--latent-dim", type=int, default=64)
-    ap.add_argument("--n-eval", type=int, default=None, help="samples per side for the metrics (default 10000)")
-    ap.add_argument("--data-root", default=None, help="folder with the MNIST IDX files (default: 5,000 offline digits)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
+    ap = mnist_parser(__doc__, "out/table1", "generator steps (default 80000)",
+                      "samples per side for the metrics (default 10000)")
     args = ap.parse_args(argv)
     from gan.analysis import analyze_generator, label_by_classifier
 

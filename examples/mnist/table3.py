@@ -22,7 +22,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _mnist_common import features, generate, metrics, oracle, real_images, settings, train_run, write  # noqa: E402
+from _mnist_common import features, generate, metrics, mnist_parser, oracle, real_images, settings, train_run, write  # noqa: E402
 
 MODELS = (
     ("baseline", "gaussian", {}),
@@ -40,17 +39,9 @@ MODELS = (
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="out/table3")
-    ap.add_argument("--quick", action="store_true", help="tiny CPU version (CI): checks the pipeline only")
-    ap.add_argument("--steps", type=int, default=None, help="generator steps per model (default 80000)")
-    ap.add_argument("--width", type=float, default=None, help="channel multiplier of the networks (default 1)")
-    ap.add_argument("--latent-dim", type=int, default=64)
-    ap.add_argument("--n-eval", type=int, default=None, help="samples per side (default 10000)")
+    ap = mnist_parser(__doc__, "out/table3", "generator steps per model (default 80000)",
+                      "samples per side (default 10000)")
     ap.add_argument("--jbt-keep", type=float, default=0.9, help="share of latents JBT keeps")
-    ap.add_argument("--data-root", default=None)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
     args = ap.parse_args(argv)
     from gan.latents import jacobian_truncation
 
