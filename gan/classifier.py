@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from gan._device import resolve_device
+from gan._util import atomic_torch_save, init_weights, resolve_device
 
 __all__ = ["MNISTClassifier", "train_classifier", "evaluate_accuracy", "load_or_train",
            "cache_dir", "save_classifier", "load_classifier"]
@@ -126,7 +125,7 @@ def train_classifier(images, labels, *, epochs=12, seed=0, device="auto", batch_
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
     model = MNISTClassifier()
-    _init_weights(model, gen)
+    init_weights(model, gen)
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
@@ -151,16 +150,6 @@ def train_classifier(images, labels, *, epochs=12, seed=0, device="auto", batch_
             print(f"epoch {ep + 1}/{epochs}: loss {total / n:.4f}", flush=True)
     model.eval()
     return model
-
-
-def _init_weights(model, gen):
-    """PyTorch's default initialisation, drawn from the private generator ``gen``."""
-    with torch.no_grad():
-        for mod in model.modules():
-            if isinstance(mod, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_uniform_(mod.weight, a=np.sqrt(5.0), generator=gen)
-                bound = 1.0 / np.sqrt(mod.weight[0].numel())
-                nn.init.uniform_(mod.bias, -bound, bound, generator=gen)
 
 
 def _random_shift(x, gen, max_shift=2):
@@ -193,14 +182,7 @@ def save_classifier(model: MNISTClassifier, path, **meta) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     blob = {"state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
             "feature_dim": model.feature_dim, "n_classes": model.n_classes, **meta}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_torch_save(blob, path)
     return path
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +18,7 @@ import torch
 from torch import nn
 
 import gaussiso
-from gan._device import resolve_device
+from gan._util import atomic_write_json, resolve_device
 
 __all__ = ["OptimalGeneratorModule", "load_run_dir"]
 
@@ -215,10 +213,7 @@ class OptimalGeneratorModule(nn.Module):
         """
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".config.", suffix=".json")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self.config(), fh, indent=2)
-        os.replace(tmp, run_dir / "config.json")
+        atomic_write_json(run_dir / "config.json", self.config())
         return run_dir
 
 

@@ -14,6 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from gan._util import resolve_device
+
 from .labels import OUTSIDE, wilson_interval
 
 __all__ = ["ProbeResult", "fit_logreg", "logreg_accuracy", "convex_accuracy"]
@@ -53,12 +55,6 @@ class ProbeResult:
         return cls(a, float(np.sqrt(a * (1 - a) / n)), wilson_interval(int(s.sum()), n), n, details)
 
 
-def _resolve_device(device) -> torch.device:
-    if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def _as_tensor(z, device) -> torch.Tensor:
     return torch.as_tensor(np.asarray(z.detach().cpu() if isinstance(z, torch.Tensor) else z),
                            dtype=torch.float32, device=device)
@@ -95,7 +91,7 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
         raise ValueError("labels must be a 1-D array of class indices >= 0 (drop the outside label -1)")
     if float(l2) < 0:
         raise ValueError(f"l2 must be >= 0, got {l2!r}")
-    dev = _resolve_device(device)
+    dev = resolve_device("auto" if device is None else device)
     x = _as_tensor(z, dev)
     if x.ndim != 2 or x.shape[0] != lab.size:
         raise ValueError(f"z must have shape ({lab.size}, d), got {tuple(x.shape)}")

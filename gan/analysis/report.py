@@ -27,6 +27,8 @@ numbers with their standard error or 95% interval):
 
 from __future__ import annotations
 
+from gan._util import atomic_write_text
+
 import json
 import math
 import os
@@ -156,7 +158,7 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
     dict
         JSON-ready (see :func:`analyze_run`).
     """
-    from gan._device import resolve_device
+    from gan._util import resolve_device
 
     sizes = dict(latent_dim=latent_dim, n_samples=n_samples, n_train=n_train, n_test=n_test, n_pairs=n_pairs,
                  n_lipschitz=n_lipschitz, grid_resolution=grid_resolution)
@@ -435,7 +437,5 @@ def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 
                   if k in cfg}
     res = {"run_dir": str(run_dir), "preset": preset, "step": _jsonable(getattr(run, "step", None)),
            "config": _jsonable(essentials), **res}
-    tmp = run_dir / "analysis.json.tmp"
-    tmp.write_text(json.dumps(res, indent=2))
-    os.replace(tmp, run_dir / "analysis.json")
+    atomic_write_text(run_dir / "analysis.json", json.dumps(res, indent=2))
     return res

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import tempfile
 import urllib.request
 from pathlib import Path
+
+from gan._util import atomic_write
+
+
+class _ChecksumMismatch(Exception):
+    """A downloaded file did not match its checksum (it is discarded)."""
 
 __all__ = ["file_digest", "download_file"]
 
@@ -61,18 +65,17 @@ def download_file(urls, dest, *, md5=None, sha256=None, timeout=60.0) -> Path:
     if dest.exists() and ok(dest):
         return dest
     errors = []
+    def verify(tmp):
+        if not ok(tmp):
+            raise _ChecksumMismatch
+
     for url in urls:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
         try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                shutil.copyfileobj(resp, out)
-            if ok(tmp):
-                os.replace(tmp, dest)
-                return dest
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                atomic_write(dest, lambda out: shutil.copyfileobj(resp, out), verify=verify)
+            return dest
+        except _ChecksumMismatch:
             errors.append(f"{url}: checksum mismatch")
         except OSError as exc:
             errors.append(f"{url}: {exc}")
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
     raise RuntimeError(f"could not download {dest.name}: " + "; ".join(errors))

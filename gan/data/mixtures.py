@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaussiso._rng import as_generator
-from gaussiso._validation import check_array, check_int, check_positive_float
+from gaussiso.utils import as_generator
+from gaussiso.utils import check_array, check_int, check_positive_float
 from gaussiso.modes import aligned_centers, equidistant_centers
 
 __all__ = ["MixtureDataset", "make_mixture", "MIXTURES"]

@@ -15,7 +15,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from gaussiso._validation import check_int
+from gaussiso.utils import check_int
+
+from gan._util import derived_seed, resolve_device
 
 __all__ = [
     "LatentBatch",
@@ -41,22 +43,6 @@ class LatentBatch(NamedTuple):
 
     z: torch.Tensor
     cluster: torch.Tensor | None
-
-
-def resolve_device(device) -> torch.device:
-    """Resolve ``"auto"`` to CUDA when available, else CPU; pass other values to torch."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (TypeError, RuntimeError) as exc:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda[:k]' or a torch.device, got {device!r}: {exc}") from None
-
-
-def _derived_seed(seed: int, stream: int) -> int:
-    """A 63-bit seed for stream ``stream`` of ``seed`` (independent streams, same seed -> same numbers)."""
-    state = np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0]
-    return int(state) & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class LatentSampler(torch.nn.Module):
@@ -102,7 +88,7 @@ class LatentSampler(torch.nn.Module):
         self.seed = check_int(seed, "seed", low=0)
         self.n_clusters: int | None = None
         self._generator = torch.Generator(device="cpu")
-        self._generator.manual_seed(_derived_seed(self.seed, 1))
+        self._generator.manual_seed(derived_seed(self.seed, 1))
         # Empty, non-persistent buffer: follows sampler.to(device), so every sampler knows
         # the device it was moved to (even without parameters or buffers of its own).
         self.register_buffer("_device_anchor", torch.empty(0), persistent=False)
@@ -111,7 +97,7 @@ class LatentSampler(torch.nn.Module):
     def _init_generator(self, stream: int = 0) -> torch.Generator:
         """A fresh CPU torch generator for construction-time draws (``stream`` separates uses)."""
         g = torch.Generator(device="cpu")
-        g.manual_seed(_derived_seed(self.seed, 1000 + stream))
+        g.manual_seed(derived_seed(self.seed, 1000 + stream))
         return g
 
     def _init_rng(self, stream: int = 0) -> np.random.Generator:

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gaussiso._validation import check_int, check_positive_float
+from gaussiso.utils import check_int, check_positive_float
 
 from ._base import LatentBatch, LatentSampler, register_sampler
 

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import torch
 
-from gaussiso._validation import check_int, check_positive_float
+from gaussiso.utils import check_int, check_positive_float
 
 from ._base import LatentBatch, LatentSampler, register_sampler
 

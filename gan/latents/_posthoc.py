@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import torch
 
-from gaussiso._validation import check_int, check_positive_float
+from gaussiso.utils import check_int, check_positive_float
 
 from ._base import LatentBatch, LatentSampler, resolve_device
 

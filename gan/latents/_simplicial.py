@@ -29,8 +29,8 @@ from scipy.optimize import brentq
 import torch
 
 from gaussiso import Estimate, simplex_vertices, simplicial_cluster
-from gaussiso._rng import as_generator
-from gaussiso._validation import check_choice, check_int
+from gaussiso.utils import as_generator
+from gaussiso.utils import check_choice, check_int
 
 from ._base import LatentBatch, LatentSampler, register_sampler
 from ._rejection import rejection_fill

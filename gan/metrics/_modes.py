@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaussiso._validation import check_array, check_int, check_positive_float
+from gaussiso.utils import check_array, check_int, check_positive_float
 
 __all__ = ["mode_metrics"]
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gan._device import resolve_device
+from gan._util import resolve_device
 
 __all__ = ["prdc", "CONVENTIONS"]
 

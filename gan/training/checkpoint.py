@@ -8,52 +8,13 @@ either the previous checkpoint or the new one, never a truncated file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from gan._util import atomic_torch_save, atomic_write_bytes
+
 __all__ = ["save_checkpoint", "load_checkpoint", "atomic_write_bytes"]
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path, write) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # the destination is untouched; do not leave the partial temporary file behind
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)  # make the rename itself durable
-    return path
-
-
-def atomic_write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
-    return _atomic_write(path, lambda f: f.write(data))
 
 
 def save_checkpoint(state: dict, path) -> Path:
@@ -74,7 +35,7 @@ def save_checkpoint(state: dict, path) -> Path:
     """
     if not isinstance(state, dict):
         raise TypeError(f"state must be a dict, got {type(state).__name__}")
-    return _atomic_write(path, lambda f: torch.save(state, f))
+    return atomic_torch_save(state, path)
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:

@@ -19,10 +19,11 @@ the same seed gives the same network without touching torch's global generator.
 
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
+
+from gan._util import init_weights
 import torch.nn.functional as F
 
 __all__ = [
@@ -43,38 +44,6 @@ _LRELU = 0.2  # leaky ReLU slope of Table 4
 def scaled(channels: int, width: float) -> int:
     """Channel count ``channels * width`` rounded, at least 1."""
     return max(1, int(round(channels * width)))
-
-
-@torch.no_grad()
-def init_weights(module: nn.Module, generator: torch.Generator) -> nn.Module:
-    """Re-draw the weights of every linear/convolutional layer from ``generator``.
-
-    Uses PyTorch's default scheme (Kaiming-uniform weights with ``a = sqrt(5)``, biases
-    uniform in :math:`\\pm 1/\\sqrt{\\text{fan\\_in}}`), but from a private generator so the
-    initialisation depends on the seed only. Batch-norm layers are reset to ``(1, 0)``.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-        The network, on CPU (the draws happen on CPU).
-    generator : torch.Generator
-        A CPU generator.
-
-    Returns
-    -------
-    torch.nn.Module
-        ``module``, modified in place.
-    """
-    for m in module.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d)):
-            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
-            if m.bias is not None:
-                fan_in = m.weight[0].numel()
-                bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
-            m.reset_parameters()
-    return module
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,7 +38,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import distributed as tdist
-from .checkpoint import atomic_write_bytes, load_checkpoint, save_checkpoint
+from gan._util import atomic_write_bytes, derived_seed, resolve_device
+from gan._util import torch_generator as _torch_generator
+
+from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .nets import (
     MLPCritic,
@@ -76,27 +79,6 @@ _RESUMABLE_CHANGES = {
 
 # stream ids of derived_seed
 _S_INIT, _S_LATENT, _S_DATA, _S_INTERP, _S_FIT, _S_EVAL = range(6)
-
-
-def derived_seed(seed: int, stream: int, rank: int = 0) -> int:
-    """A 63-bit seed for ``stream`` of process ``rank`` of a run seeded ``seed``."""
-    state = np.random.SeedSequence([int(seed), int(stream), int(rank)]).generate_state(1, dtype=np.uint64)[0]
-    return int(state) & 0x7FFF_FFFF_FFFF_FFFF
-
-
-def _torch_generator(seed: int) -> torch.Generator:
-    g = torch.Generator(device="cpu")
-    g.manual_seed(seed)
-    return g
-
-
-def resolve_device(device) -> torch.device:
-    """``"auto"`` -> CUDA when available else CPU; other values are passed to torch."""
-    try:
-        from gan._device import resolve_device as _resolve
-    except ImportError:  # pragma: no cover - the shared helper is optional
-        from gan.latents._base import resolve_device as _resolve
-    return _resolve(device)
 
 
 # ---------------------------------------------------------------------------------------
