@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import numbers
 from typing import Union
 
 import numpy as np
+from scipy import special
 
 __all__ = ["Estimate"]
 
@@ -33,8 +35,29 @@ class Estimate:
     n_samples: int
     method: str
 
-    def ci(self, z: float = 1.959963984540054):
-        """Normal confidence interval ``(value - z*stderr, value + z*stderr)``."""
+    def ci(self, level: float = 0.95):
+        r"""Normal confidence interval :math:`\mathrm{value} \pm z\,\mathrm{stderr}`.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage, ``0 < level < 1``; :math:`z = \Phi^{-1}((1 + \mathrm{level})/2)`
+            (1.96 for 0.95).
+
+        Returns
+        -------
+        (lo, hi) : floats, or ndarrays shaped like ``value``
+
+        Examples
+        --------
+        >>> from gaussiso import Estimate
+        >>> lo, hi = Estimate(0.5, 0.01, 1000, "mc").ci(0.95)
+        >>> round(lo, 6), round(hi, 6)
+        (0.480401, 0.519599)
+        """
+        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+            raise ValueError(f"level must be a number in the open interval (0, 1), got {level!r}")
+        z = float(special.ndtri(0.5 + 0.5 * float(level)))
         v = np.asarray(self.value, dtype=float)
         s = np.asarray(self.stderr, dtype=float)
         lo, hi = v - z * s, v + z * s
@@ -61,5 +84,9 @@ class Estimate:
         if np.ndim(v) == 0:
             body = f"{float(v):.10g} ± {float(s):.2g}"
         else:
-            body = f"{np.array2string(np.asarray(v), precision=6)} ± {np.array2string(np.asarray(s), precision=2)}"
+            # values to 6 significant digits, errors to 2 (as the scalar form), so that errors
+            # of 8e-4 print as 0.0008 rather than as 0. in a fixed-point array format
+            vals = np.array2string(np.asarray(v, dtype=float), formatter={"float_kind": "{:.6g}".format})
+            errs = np.array2string(np.asarray(s, dtype=float), formatter={"float_kind": "{:.2g}".format})
+            body = f"{vals} ± {errs}"
         return f"Estimate({body}, n_samples={self.n_samples}, method={self.method!r})"

@@ -293,7 +293,7 @@ def test_bad_input():
 # ---------------------------------------------------------------- property-based
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=15)
+@settings(max_examples=15)  # cost: 300 generator evaluations per example
 @given(seed=st.integers(0, 2**31 - 1), m=st.integers(2, 6), extra=st.integers(0, 3),
        eps=st.floats(0.05, 2.0), rule=st.sampled_from(["eq8", "projection"]))
 def test_properties(seed, m, extra, eps, rule):
