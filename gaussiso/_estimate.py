@@ -53,9 +53,11 @@ class Estimate:
         >>> from gaussiso import Estimate
         >>> lo, hi = Estimate(0.5, 0.01, 1000, "mc").ci(0.95)
         >>> round(lo, 6), round(hi, 6)
-        (0.480401, 0.519599)
+        (0.4804, 0.5196)
         """
-        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        if isinstance(level, bool) or not isinstance(level, numbers.Real):
+            raise TypeError(f"level must be a real number in (0, 1), got {type(level).__name__}")
+        if not 0.0 < level < 1.0:  # also refuses nan
             raise ValueError(f"level must be a number in the open interval (0, 1), got {level!r}")
         z = float(special.ndtri(0.5 + 0.5 * float(level)))
         v = np.asarray(self.value, dtype=float)
