@@ -2,9 +2,11 @@
 when they should, with the numbers in the message."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -277,3 +279,36 @@ def test_import_gaussiso_does_not_import_hypothesis():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False", "False"]
+
+
+# ---------------------------------------------------------------- docs/testing.md
+_DOC = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+
+
+def _doc_namespace():
+    """Execute the python blocks of docs/testing.md (except the profile, set in conftest)."""
+    blocks = re.findall(r"```python\n(.*?)```", _DOC.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= 4, "docs/testing.md lost its examples"
+    ns = {"__name__": "docs_testing_md"}
+    for code in blocks:
+        if "register_profile" in code:
+            continue
+        exec(compile(code, str(_DOC), "exec"), ns)
+    return ns
+
+
+_DOC_TESTS = sorted(k for k in _doc_namespace() if k.startswith("test_"))
+
+
+def test_docs_page_has_its_tests():
+    assert set(_DOC_TESTS) >= {
+        "test_the_naive_conjecture_is_false",
+        "test_eps_boundary_is_at_least_the_isoperimetric_bound",
+        "test_two_half_planes_attain_it",
+        "test_monte_carlo_agrees_with_the_quadrature",
+    }
+
+
+@pytest.mark.parametrize("name", _DOC_TESTS)
+def test_docs_testing_md(name):
+    _doc_namespace()[name]()
