@@ -8,6 +8,7 @@ from scipy.stats import norm
 import gaussiso
 from gaussiso import bounds
 from gaussiso.modes import equidistant_centers
+from gaussiso.testing import assert_estimate_close
 
 needs_core = pytest.mark.skipif(
     not hasattr(gaussiso, "eps_boundary_measure"), reason="gaussiso.eps_boundary_measure not available yet"
@@ -148,7 +149,7 @@ def test_optimal_generator_against_lemma_3_5(m, d, rule):
     assert prec <= corrected + 1e-12
     # Cross-check the exact precision with Monte Carlo (5 standard errors).
     mc = G.precision(40_000, rng=2)
-    assert abs(mc.value - prec) <= 5 * mc.stderr
+    assert_estimate_close(mc, prec, nsigma=5)
     if rule == "projection":
         assert prec == pytest.approx(corrected, abs=1e-12)
         assert prec > float(bounds.lemma_3_5(part, e_min, method="exact").value)

@@ -10,6 +10,7 @@ from scipy.special import ndtr
 import gaussiso
 from gaussiso._generator import _cone_distances
 from gaussiso.modes import equidistant_centers, random_centers
+from gaussiso.testing import assert_estimate_close
 
 
 _X = np.linspace(-12.0, 12.0, 4801)  # trapezoid rule: exponentially accurate for these smooth integrands
@@ -43,7 +44,7 @@ def test_precision_equals_one_minus_boundary_measure(m, d, eps, rule):
     est = G.precision(60_000, rng=11)
     exact = 1.0 - exact_boundary(part, eps)
     # 5 binomial standard errors.
-    assert abs(est.value - exact) <= 5 * est.stderr, (est, exact)
+    assert_estimate_close(est, exact, nsigma=5)
 
     # Pointwise: on a mode <=> at distance >= eps from the other cells (up to 1e-9 at the edge).
     z = np.random.default_rng(3).standard_normal((10_000, d))
@@ -244,7 +245,7 @@ def test_spheres():
     np.testing.assert_allclose(np.linalg.norm(out[deep] - X[lab[deep]], axis=1), G.radii[lab[deep]], atol=1e-12)
     est = G.precision(60_000, rng=1)
     exact = 1.0 - boundary_measure_closed_form(m, eps)
-    assert abs(est.value - exact) <= 5 * est.stderr
+    assert_estimate_close(est, exact, nsigma=5)  # binomial standard errors
     z1, z2 = _close_pairs(part, eps, rng=9, n=1000)
     ratio = np.linalg.norm(G(z1) - G(z2), axis=1) / np.linalg.norm(z1 - z2, axis=1)
     assert ratio.max() <= G.lipschitz_constant * (1 + 1e-9)
