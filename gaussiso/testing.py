@@ -251,8 +251,8 @@ def mode_configurations(draw, m=st.integers(2, 5), dim=st.integers(1, 4), *, sat
     jitter changes these by at most ``0.15 a``, so both parts of the assumption hold with a
     margin. They need ``m <= dim + 1``: ``dim`` is raised to ``m - 1`` when smaller.
 
-    Violating ones break one part: ``"small_radius"`` (equidistant centres, one radius in
-    ``[a/2, 2a]``) or, for ``m >= 3``, ``"complete_dual_graph"`` (a centre put within half
+    Violating ones break one part: ``"small_radius"`` (jittered equidistant centres as above,
+    ``dim`` raised likewise, one radius in ``[a/2, 2a]``) or, for ``m >= 3``, ``"complete_dual_graph"`` (a centre put within half
     the pair's half-distance of the midpoint of two others; small radii).
 
     Parameters
