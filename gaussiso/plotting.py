@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "gaussiso.plotting needs matplotlib: pip install matplotlib (or pip install 'gaussiso[plot]')"
     ) from exc
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon
 from shapely.geometry.polygon import orient
 
 from . import planar
