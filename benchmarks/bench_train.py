@@ -35,8 +35,7 @@ from pathlib import Path
 
 import torch
 
-from gan.training import build_networks, preset_config, train
-from gan.training.trainer import build_data
+from gan.training import build_data, build_networks, preset_config, train
 
 
 def _sync(device):

@@ -1,5 +1,10 @@
 """Load a run directory written by ``python -m gan train`` (or ``python -m gan optimal``).
 
+The directory's layout (file names, the checks before writing, metrics truncation on
+resume) is in :mod:`gan._rundir`, shared with the trainer; its names are re-exported here.
+This module is the reader: it imports :mod:`gan.training` (to rebuild the networks), and
+nothing in :mod:`gan.training` imports it.
+
 >>> run = load_run("runs/mix")                      # doctest: +SKIP
 >>> z = run.sampler.sample(1000, device=run.device).z  # doctest: +SKIP
 >>> x = run.generator(z)                             # doctest: +SKIP
@@ -11,7 +16,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Run", "load_run"]
+from gan._rundir import CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, snapshot_path
+from gan._util import resolve_device
+from gan.training.builders import build_networks, build_sampler
+from gan.training.checkpoint import load_checkpoint
+from gan.training.config import TrainConfig
+from gan.training.data_streams import build_data
+
+__all__ = ["Run", "load_run", "CONFIG_NAME", "CHECKPOINT_NAME", "METRICS_NAME"]
 
 
 @dataclass
@@ -90,10 +102,6 @@ def load_run(run_dir, *, device="auto", checkpoint="last") -> Run:
     ValueError
         An unknown preset in the config.
     """
-    from gan.training.checkpoint import load_checkpoint
-    from gan.training.config import TrainConfig
-    from gan.training.trainer import CHECKPOINT_NAME, CONFIG_NAME, build_data, build_networks, build_sampler, resolve_device
-
     run_dir = Path(run_dir)
     cfg_path = run_dir / CONFIG_NAME
     if not cfg_path.is_file():
@@ -116,7 +124,7 @@ def load_run(run_dir, *, device="auto", checkpoint="last") -> Run:
     if checkpoint == "last":
         path = run_dir / CHECKPOINT_NAME
     elif isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
-        path = run_dir / f"checkpoint_{checkpoint:07d}.pt"
+        path = snapshot_path(run_dir, checkpoint)
     else:
         path = Path(checkpoint)
     ckpt = load_checkpoint(path)

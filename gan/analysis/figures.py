@@ -268,3 +268,85 @@ def plot_truncation_curve(thresholds, density, coverage, *, density_stderr=None,
     ax.set_xlabel(xlabel)
     ax.legend()
     return ax
+
+
+# ---------------------------------------------------------------------------------------
+# Training progress (the trainer's images/step_*.png and ``python -m gan sample --out x.png``)
+# ---------------------------------------------------------------------------------------
+def image_grid(images, *, cols: Optional[int] = None) -> np.ndarray:
+    """Tile images ``(n, C, H, W)`` in ``[-1, 1]`` into one ``(rows (H+1), cols (W+1), C)`` array in ``[0, 1]``.
+
+    Tiles are separated by one white pixel; ``cols`` defaults to ``ceil(sqrt(n))``.
+
+    Examples
+    --------
+    >>> image_grid(np.zeros((5, 1, 2, 2))).shape
+    (6, 9, 1)
+    """
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim != 4:
+        raise ValueError(f"images must have shape (n, C, H, W), got {x.shape}")
+    n, c, h, w = x.shape
+    cols = int(np.ceil(np.sqrt(n))) if cols is None else int(cols)
+    rows = int(np.ceil(n / cols))
+    grid = np.ones((rows * (h + 1), cols * (w + 1), c), dtype=np.float32)
+    tiles = (np.clip(x, -1, 1) + 1) / 2
+    for i in range(n):
+        r, q = divmod(i, cols)
+        grid[r * (h + 1) : r * (h + 1) + h, q * (w + 1) : q * (w + 1) + w] = tiles[i].transpose(1, 2, 0)
+    return grid
+
+
+def plot_training_progress(fake, *, cluster=None, real=None, step: Optional[int] = None, ax=None):
+    """Generated samples of a run: a scatter for 2-D points, an image grid for images.
+
+    Parameters
+    ----------
+    fake : array_like, shape (n, D) or (n, C, H, W)
+        Generated points (the first two coordinates are drawn), or images in ``[-1, 1]``.
+    cluster : array_like of int, shape (n,), optional
+        Latent cluster of each point (colours the scatter).
+    real : array_like, shape (k, 2), optional
+        Training points, drawn in grey under the generated ones.
+    step : int, optional
+        Generator step, shown in the title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new :class:`matplotlib.figure.Figure` (no pyplot state),
+        saved with ``ax.figure.savefig(path)``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_training_progress(np.zeros((4, 2)), cluster=[0, 1, 2, 0], step=10)
+    >>> ax.get_title()
+    'step 10'
+    """
+    from matplotlib.figure import Figure
+
+    fake = np.asarray(fake)
+    if fake.ndim not in (2, 4) or (fake.ndim == 2 and fake.shape[1] < 2):
+        raise ValueError(f"fake must have shape (n, D >= 2) or (n, C, H, W), got {fake.shape}")
+    if ax is None:
+        ax = Figure(figsize=(5, 5) if fake.ndim == 2 else (6, 6)).add_subplot()
+    if fake.ndim == 2:
+        if real is not None:
+            real = np.asarray(real)
+            ax.scatter(real[:, 0], real[:, 1], s=2, c="0.7", label="data")
+        c = None if cluster is None else np.asarray(cluster)
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c=c, cmap="tab10" if c is not None else None, label="generated")
+        ax.set_aspect("equal")
+        ax.legend(loc="upper right", markerscale=4)
+    else:
+        grid = image_grid(fake)
+        gray = grid.shape[-1] == 1
+        ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None, vmin=0, vmax=1)
+        ax.set_axis_off()
+    if step is not None:
+        ax.set_title(f"step {step}")
+    return ax
+
+
+__all__ += ["image_grid", "plot_training_progress"]

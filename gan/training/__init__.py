@@ -28,34 +28,47 @@ Python::
     run = load_run("runs/mix")
     x = run.generator(run.sampler.sample(1000, device=run.device).z)
 
-A run directory holds ``config.json`` (the resolved settings), ``metrics.jsonl`` (one JSON
-object per logged step: ``step``, ``loss_d``, ``loss_g``, ``wdist`` the Wasserstein estimate,
-``gp``, ``mi_d``/``mi_g`` while the mutual-information loss is on, ``eval/...`` mode
-metrics for mixtures), ``checkpoint.pt`` (written atomically; networks, sampler, optimisers,
-step and every random stream, so a resumed run equals an uninterrupted one bit for bit on
-CPU) and ``images/step_*.png`` (progress on fixed latents).
+A run directory (:mod:`gan._rundir`) holds ``config.json`` (the resolved settings),
+``metrics.jsonl`` (one JSON object per logged step: ``step``, ``loss_d``, ``loss_g``,
+``wdist`` the Wasserstein estimate, ``gp``, ``mi_d``/``mi_g`` while the
+mutual-information loss is on, ``eval/...`` mode metrics for mixtures), ``checkpoint.pt``
+(written atomically; networks, sampler, optimisers, step and every random stream, so a
+resumed run equals an uninterrupted one bit for bit on CPU), ``images/step_*.png``
+(progress on fixed latents) and ``tb/`` (TensorBoard events, when it is installed).
 
 Under ``torchrun`` each process draws its own real and latent batches (streams derived
 from the seed and the rank), gradients are averaged across processes after each backward
 pass, and only rank 0 writes files. ``batch_size`` is per process.
+
+Modules: :mod:`~gan.training.config` (settings), :mod:`~gan.training.presets` (the
+registry of presets), :mod:`~gan.training.data_streams` (training data),
+:mod:`~gan.training.nets` and :mod:`~gan.training.builders` (networks, prior),
+:mod:`~gan.training.loss` (WGAN-GP), :mod:`~gan.training.loop` (the loop),
+:mod:`~gan.training.checkpoint`, :mod:`~gan.training.distributed`.
 """
 
+from .builders import build_networks, build_sampler
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig, apply_overrides, parse_override
-from .presets import PRESETS, preset_config
-from .trainer import TrainResult, WGANGPLoss, build_networks, gradient_penalty, train
+from .config import TrainConfig, apply_overrides, parse_override, preset_config
+from .data_streams import build_data
+from .loop import TrainResult, train
+from .loss import WGANGPLoss, gradient_penalty
+from .presets import PRESETS, Preset
 
 __all__ = [
     "TrainConfig",
+    "preset_config",
     "parse_override",
     "apply_overrides",
     "PRESETS",
-    "preset_config",
+    "Preset",
     "train",
     "TrainResult",
     "WGANGPLoss",
     "gradient_penalty",
+    "build_data",
     "build_networks",
+    "build_sampler",
     "save_checkpoint",
     "load_checkpoint",
 ]

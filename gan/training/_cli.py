@@ -43,9 +43,10 @@ def _fail(msg: str) -> int:
 
 def run(args) -> int:
     """Run ``python -m gan train``; returns the exit status (2 on a usage error)."""
-    from .config import TrainConfig, apply_overrides, parse_override
-    from .presets import preset_config
-    from .trainer import CONFIG_NAME, train
+    from gan._rundir import CONFIG_NAME, is_free
+
+    from .config import TrainConfig, apply_overrides, parse_override, preset_config
+    from .loop import train
 
     if args.steps is not None and args.steps < 0:
         return _fail(f"--steps must be >= 0, got {args.steps}")
@@ -76,7 +77,7 @@ def run(args) -> int:
             return _fail("give --preset NAME --out DIR for a new run, or --resume DIR")
         run_dir = args.out
         # under torchrun only rank 0 checks: the others may start after it created the directory
-        if os.environ.get("RANK", "0") == "0" and run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+        if os.environ.get("RANK", "0") == "0" and not is_free(run_dir):
             return _fail(
                 f"--out {str(run_dir)!r} exists and is not empty; choose a new directory or continue it with --resume"
             )

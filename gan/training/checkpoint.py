@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from gan._util import atomic_torch_save, atomic_write_bytes
+from gan._util import atomic_torch_save
 
-__all__ = ["save_checkpoint", "load_checkpoint", "atomic_write_bytes"]
+__all__ = ["save_checkpoint", "load_checkpoint"]
 
 
 def save_checkpoint(state: dict, path) -> Path:

@@ -1,9 +1,10 @@
 """The training configuration: one dataclass, strict about its keys.
 
-:class:`TrainConfig` holds every setting of a run with a default. Presets
-(:mod:`gan.training.presets`) are dictionaries of overrides; ``--set key=value`` on the
-command line goes through :func:`parse_override`, which converts the text to the field's
-type. Unknown keys are an error, never ignored.
+:class:`TrainConfig` holds every setting of a run with a default. A preset
+(:mod:`gan.training.presets`) is a set of overrides, turned into a config by
+:func:`preset_config`; ``--set key=value`` on the command line goes through
+:func:`parse_override`, which converts the text to the field's type. Unknown keys are an
+error, never ignored.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import math
 import typing
 from dataclasses import dataclass, field, fields
 
-__all__ = ["TrainConfig", "parse_override", "apply_overrides", "PRESET_NAMES"]
+from .data_streams import DATA_SOURCES
+from .presets import PRESETS
 
-# the presets the trainer knows how to build (networks + data)
-PRESET_NAMES = ("mixture", "mnist", "cifar10")
+__all__ = ["TrainConfig", "preset_config", "parse_override", "apply_overrides"]
 
 
 @dataclass
@@ -27,8 +28,9 @@ class TrainConfig:
     Attributes
     ----------
     preset : str
-        ``"mixture"`` (MLPs on a Gaussian mixture), ``"mnist"`` (Table 4 networks) or
-        ``"cifar10"`` (Table 5 ResNet). Chooses the data and the networks.
+        A key of :data:`gan.training.presets.PRESETS`: ``"mixture"`` (MLPs on a Gaussian
+        mixture), ``"mnist"`` (Table 4 networks), ``"cifar10"`` (Table 5 ResNet)... Chooses
+        the data and the networks.
     seed : int
         Seed of every random stream of the run (weights, data, latents, interpolation).
     steps : int
@@ -58,7 +60,7 @@ class TrainConfig:
     width : float
         Channel multiplier of the image networks (``1`` = the paper's networks).
     hidden, depth : int
-        Width and number of hidden layers of the mixture MLPs.
+        Width and number of hidden layers of the MLP networks.
     mi_weight : float
         Weight of the mutual-information (latent-cluster cross-entropy) loss.
     mi_steps : int
@@ -159,8 +161,8 @@ class TrainConfig:
     # -- checks --------------------------------------------------------------------------
     def validate(self) -> "TrainConfig":
         """Check every setting; raise :class:`ValueError` naming the first bad one."""
-        if self.preset not in PRESET_NAMES:
-            raise ValueError(f"preset must be one of {list(PRESET_NAMES)}, got {self.preset!r}")
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}")
 
         def integer(name, low):
             v = getattr(self, name)
@@ -194,8 +196,8 @@ class TrainConfig:
         real("mi_weight", 0.0, False)
         if self.mi_epochs is not None:
             real("mi_epochs", 0.0, False)
-            if self.preset == "mixture":
-                raise ValueError("mi_epochs needs a finite training set; use mi_steps with the mixture preset")
+            if not DATA_SOURCES[PRESETS[self.preset].data].finite:
+                raise ValueError(f"mi_epochs needs a finite training set; use mi_steps with the {self.preset} preset")
         if self.latent_dim is not None:
             integer("latent_dim", 1)
         b = self.betas
@@ -335,3 +337,37 @@ def apply_overrides(d: dict, overrides) -> dict:
         else:
             out[top] = value
     return out
+
+
+def preset_config(name: str, overrides=(), **changes) -> TrainConfig:
+    """The config of preset ``name`` with overrides applied.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`gan.training.presets.PRESETS`.
+    overrides : iterable of (key, value)
+        Parsed ``--set`` overrides (:func:`parse_override`); dotted keys reach inside dict
+        fields.
+    **changes
+        Further top-level settings (``steps=100``, ``seed=3``).
+
+    Returns
+    -------
+    TrainConfig
+
+    Raises
+    ------
+    ValueError
+        Unknown preset (the message lists them), unknown key or invalid value.
+
+    Examples
+    --------
+    >>> cfg = preset_config("mnist", width=0.25)
+    >>> cfg.batch_size, cfg.n_critic, cfg.lr_g, cfg.lr_d, cfg.betas, cfg.latent_dim
+    (256, 2, 5e-05, 0.0001, [0.5, 0.5], 64)
+    """
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
+    d = apply_overrides({"preset": name, **PRESETS[name].settings}, list(overrides) + list(changes.items()))
+    return TrainConfig.from_dict(d)

@@ -1,7 +1,8 @@
-"""Generator and critic networks of the three presets.
+"""Generator and critic networks of the presets.
 
 * :class:`MLPGenerator` / :class:`MLPCritic`: fully connected networks for the Gaussian
-  mixtures (the paper only says "MLP networks"; width and depth are configurable).
+  mixtures (the paper only says "MLP networks"; width and depth are configurable); images
+  are flattened on the way in and reshaped on the way out.
 * :class:`MNISTGenerator` / :class:`MNISTCritic`: the convolutional networks of Table 4 of
   Issenhuth et al. (2023), with a ``width`` multiplier on every channel count
   (``width=1`` is the paper's network).
@@ -13,18 +14,18 @@ of shape ``(n,)`` and the penultimate features of shape ``(n, feature_dim)``, on
 trainer's mutual-information head (a linear classifier of the latent cluster) sits.
 ``forward`` returns the score alone.
 
-Weights are initialised by :func:`init_weights` from a private :class:`torch.Generator`, so
-the same seed gives the same network without touching torch's global generator.
+Weights are initialised by :func:`gan._util.init_weights` from a private
+:class:`torch.Generator` (see :func:`gan.training.build_networks`), so the same seed gives
+the same network without touching torch's global generator.
 """
 
 from __future__ import annotations
 
+import math
 
 import torch
-from torch import nn
-
-from gan._util import init_weights
 import torch.nn.functional as F
+from torch import nn
 
 __all__ = [
     "MLPGenerator",
@@ -34,7 +35,6 @@ __all__ = [
     "ResNetGenerator",
     "ResNetCritic",
     "SelfModulatedBatchNorm2d",
-    "init_weights",
     "scaled",
 ]
 
@@ -69,16 +69,23 @@ class MLPGenerator(nn.Module):
         Width of the hidden layers.
     depth : int, default 3
         Number of hidden layers (ReLU); the output layer is linear.
+    out_shape : tuple of int, optional
+        Shape of one sample when it is not a vector (``(C, H, W)`` with
+        ``C * H * W == data_dim``); the output is reshaped to ``(n, *out_shape)``.
     """
 
-    def __init__(self, latent_dim: int, data_dim: int, hidden: int = 128, depth: int = 3):
+    def __init__(self, latent_dim: int, data_dim: int, hidden: int = 128, depth: int = 3, out_shape=None):
         super().__init__()
         self.latent_dim, self.data_dim = int(latent_dim), int(data_dim)
+        self.out_shape = None if out_shape is None or len(out_shape) == 1 else tuple(int(s) for s in out_shape)
+        if self.out_shape is not None and math.prod(self.out_shape) != self.data_dim:
+            raise ValueError(f"out_shape {self.out_shape} does not hold data_dim={self.data_dim} values")
         self.net = nn.Sequential(*_mlp(latent_dim, hidden, depth, nn.ReLU), nn.Linear(hidden, data_dim))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Map ``z`` of shape ``(n, d)`` to samples of shape ``(n, D)``."""
-        return self.net(z)
+        """Map ``z`` of shape ``(n, d)`` to samples of shape ``(n, D)`` (or ``(n, *out_shape)``)."""
+        x = self.net(z)
+        return x if self.out_shape is None else x.view(-1, *self.out_shape)
 
 
 class MLPCritic(nn.Module):
@@ -101,8 +108,11 @@ class MLPCritic(nn.Module):
         self.head = nn.Linear(hidden, 1)
 
     def forward_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Score of shape ``(n,)`` and penultimate features of shape ``(n, hidden)``."""
-        h = self.body(x)
+        """Score of shape ``(n,)`` and penultimate features of shape ``(n, hidden)``.
+
+        ``x`` has shape ``(n, D)``, or ``(n, ...)`` with ``D`` values per sample (flattened).
+        """
+        h = self.body(x.flatten(1))
         return self.head(h).squeeze(1), h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

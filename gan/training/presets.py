@@ -1,4 +1,10 @@
-"""Named starting points of a run: dictionaries of :class:`TrainConfig` overrides.
+"""Named starting points of a run: a registry ``name -> Preset``.
+
+A :class:`Preset` names its training data (a key of
+:data:`gan.training.data_streams.DATA_SOURCES`), its generator and critic (a key of
+:data:`gan.training.builders.NETWORKS`) and the :class:`~gan.training.TrainConfig` settings
+it starts from. Adding a preset is one entry of :data:`PRESETS`; ``python -m gan train
+--preset NAME`` and :func:`gan.training.preset_config` pick it up.
 
 ``mixture``
     MLP generator and critic on ``make_mixture("equidistant", m=3, dim=2)`` with a 2-D
@@ -16,105 +22,66 @@
 
 For samplers with latent clusters the mutual-information loss is used for the first 20
 epochs on the image presets (Appendix B.3) and the first 300 steps on the mixture.
+
+This module imports nothing else of :mod:`gan.training`, so the config, the data and the
+network builders can all look presets up without an import cycle.
 """
 
 from __future__ import annotations
 
-from .config import PRESET_NAMES, TrainConfig, apply_overrides
+from dataclasses import dataclass, field
 
-__all__ = ["PRESETS", "preset_config"]
-
-PRESETS: dict[str, dict] = {
-    "mixture": dict(
-        preset="mixture",
-        steps=3000,
-        batch_size=256,
-        n_critic=5,
-        lr_g=2e-4,
-        lr_d=2e-4,
-        betas=[0.5, 0.9],
-        data_options={"kind": "equidistant", "m": 3, "dim": 2},
-        latent="gaussian",
-        latent_dim=2,
-        hidden=64,
-        depth=3,
-        mi_steps=300,
-        log_every=25,
-        eval_every=250,
-        image_every=1000,
-        ckpt_every=500,
-    ),
-    "mnist": dict(
-        preset="mnist",
-        steps=80_000,
-        batch_size=256,
-        n_critic=2,
-        lr_g=5e-5,
-        lr_d=1e-4,
-        betas=[0.5, 0.5],
-        gp_weight=10.0,
-        data_options={"root": None, "digits": None},
-        latent="gaussian",
-        latent_dim=64,
-        width=1.0,
-        mi_epochs=20.0,
-        log_every=50,
-        eval_every=0,
-        image_every=2000,
-        ckpt_every=2000,
-    ),
-    "cifar10": dict(
-        preset="cifar10",
-        steps=100_000,
-        batch_size=256,
-        n_critic=2,
-        lr_g=5e-5,
-        lr_d=1e-4,
-        betas=[0.0, 0.999],
-        gp_weight=10.0,
-        data_options={"root": None},
-        latent="gaussian",
-        latent_dim=128,
-        width=1.0,
-        mi_epochs=20.0,
-        log_every=50,
-        eval_every=0,
-        image_every=2000,
-        ckpt_every=2000,
-    ),
-}
-assert set(PRESETS) == set(PRESET_NAMES)
+__all__ = ["Preset", "PRESETS"]
 
 
-def preset_config(name: str, overrides=(), **changes) -> TrainConfig:
-    """The config of preset ``name`` with overrides applied.
+@dataclass(frozen=True)
+class Preset:
+    """What a preset chooses.
 
-    Parameters
+    Attributes
     ----------
-    name : str
-        A key of :data:`PRESETS`.
-    overrides : iterable of (key, value)
-        Parsed ``--set`` overrides (:func:`gan.training.config.parse_override`); dotted keys
-        reach inside dict fields.
-    **changes
-        Further top-level settings (``steps=100``, ``seed=3``).
-
-    Returns
-    -------
-    TrainConfig
-
-    Raises
-    ------
-    ValueError
-        Unknown preset (the message lists them), unknown key or invalid value.
-
-    Examples
-    --------
-    >>> cfg = preset_config("mnist", width=0.25)
-    >>> cfg.batch_size, cfg.n_critic, cfg.lr_g, cfg.lr_d, cfg.betas, cfg.latent_dim
-    (256, 2, 5e-05, 0.0001, [0.5, 0.5], 64)
+    data : str
+        Key of :data:`gan.training.data_streams.DATA_SOURCES` (the training set).
+    networks : str
+        Key of :data:`gan.training.builders.NETWORKS` (generator and critic).
+    settings : dict
+        :class:`~gan.training.TrainConfig` fields that differ from the defaults.
     """
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
-    d = apply_overrides(PRESETS[name], list(overrides) + list(changes.items()))
-    return TrainConfig.from_dict(d)
+
+    data: str
+    networks: str
+    settings: dict = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {
+    "mixture": Preset(
+        data="mixture",
+        networks="mlp",
+        settings=dict(
+            steps=3000, batch_size=256, n_critic=5, lr_g=2e-4, lr_d=2e-4, betas=[0.5, 0.9],
+            data_options={"kind": "equidistant", "m": 3, "dim": 2},
+            latent="gaussian", latent_dim=2, hidden=64, depth=3, mi_steps=300,
+            log_every=25, eval_every=250, image_every=1000, ckpt_every=500,
+        ),
+    ),
+    "mnist": Preset(
+        data="mnist",
+        networks="mnist-conv",
+        settings=dict(
+            steps=80_000, batch_size=256, n_critic=2, lr_g=5e-5, lr_d=1e-4, betas=[0.5, 0.5], gp_weight=10.0,
+            data_options={"root": None, "digits": None},
+            latent="gaussian", latent_dim=64, width=1.0, mi_epochs=20.0,
+            log_every=50, eval_every=0, image_every=2000, ckpt_every=2000,
+        ),
+    ),
+    "cifar10": Preset(
+        data="cifar10",
+        networks="resnet",
+        settings=dict(
+            steps=100_000, batch_size=256, n_critic=2, lr_g=5e-5, lr_d=1e-4, betas=[0.0, 0.999], gp_weight=10.0,
+            data_options={"root": None},
+            latent="gaussian", latent_dim=128, width=1.0, mi_epochs=20.0,
+            log_every=50, eval_every=0, image_every=2000, ckpt_every=2000,
+        ),
+    ),
+}  # fmt: skip

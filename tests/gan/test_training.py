@@ -13,6 +13,8 @@ import pytest
 import torch
 
 from gan.training import (
+    PRESETS,
+    Preset,
     TrainConfig,
     WGANGPLoss,
     build_networks,
@@ -122,6 +124,29 @@ def test_presets_follow_tables_4_and_5():
         256, 2, 5e-5, 1e-4, [0.0, 0.999], 100_000, 128, 10.0
     )  # fmt: skip
     assert m.mi_epochs == c.mi_epochs == 20.0  # Appendix B.3: the MI loss for the first 20 epochs
+
+
+def test_every_preset_names_a_registered_data_source_and_network_builder():
+    from gan.training.builders import NETWORKS
+    from gan.training.data_streams import DATA_SOURCES
+
+    for name, spec in PRESETS.items():
+        assert spec.data in DATA_SOURCES and spec.networks in NETWORKS, name
+        assert preset_config(name).preset == name
+
+
+def test_a_preset_is_one_registry_entry(tmp_path, monkeypatch):
+    # an MLP WGAN-GP on the offline MNIST digits: one entry, no other change
+    monkeypatch.setitem(PRESETS, "mnist-mlp-test", Preset(data="mnist", networks="mlp", settings=dict(
+        latent_dim=8, hidden=16, depth=1, batch_size=4, n_critic=1, mi_epochs=1.0)))  # fmt: skip
+    cfg = preset_config("mnist-mlp-test", device="cpu", steps=2, log_every=1, image_every=2, ckpt_every=0)
+    res = train(cfg, tmp_path / "r", quiet=True)
+    with torch.no_grad():
+        assert res.generator(torch.zeros(3, 8)).shape == (3, 1, 28, 28)
+        assert res.critic(torch.zeros(3, 1, 28, 28)).shape == (3,)
+    assert (tmp_path / "r" / "images" / "step_0000002.png").is_file()
+    # finite data: mi_epochs is allowed (it is refused on the endless mixture)
+    assert TrainConfig.from_dict({**cfg.to_dict(), "mi_epochs": 2.0}).mi_epochs == 2.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -269,10 +294,6 @@ def test_mixture_run_writes_its_directory(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(SAMPLER_CASES))
 def test_every_sampler_trains(tmp_path, name):
-    from gan.latents import SAMPLERS
-
-    if name not in SAMPLERS:
-        pytest.skip(f"sampler {name!r} not registered")
     latent_dim, options = SAMPLER_CASES[name]
     cfg = mix_config(steps=2, latent=name, latent_dim=latent_dim, sampler_options=options, mi_steps=1,
                      fit_samples=64, eval_every=0)  # fmt: skip
@@ -286,7 +307,7 @@ def test_every_sampler_trains(tmp_path, name):
 def test_all_registered_samplers_are_covered():
     from gan.latents import SAMPLERS
 
-    assert set(SAMPLERS) - {k for k in SAMPLERS if k.startswith("_")} <= set(SAMPLER_CASES)
+    assert {k for k in SAMPLERS if not k.startswith("_")} == set(SAMPLER_CASES)
 
 
 def test_mnist_preset_runs_at_tiny_width(tmp_path):
@@ -503,3 +524,70 @@ def test_cuda_run_sees_the_cpu_run_random_streams(tmp_path):
     for k, v in a["generator"].items():
         torch.testing.assert_close(b["generator"][k], v, rtol=1e-3, atol=1e-4)
     assert cpu.step == gpu.step == 3
+
+
+# ---------------------------------------------------------------------------------------
+# TensorBoard
+# ---------------------------------------------------------------------------------------
+def _tb_events(run_dir: Path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir / "tb"), size_guidance={"scalars": 0, "images": 0})
+    acc.Reload()
+    return acc
+
+
+def test_tensorboard_scalars_follow_the_metrics_lines(tmp_path):
+    pytest.importorskip("tensorboard")
+    cfg = mix_config(steps=4, eval_every=2, latent="simplicial", sampler_options={"n_clusters": 3}, mi_steps=2)
+    train(cfg, tmp_path / "r", quiet=True)
+    acc = _tb_events(tmp_path / "r")
+    lines = [json.loads(s) for s in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    numeric = {k for d in lines for k, v in d.items() if k != "step" and isinstance(v, (int, float))}
+    assert set(acc.Tags()["scalars"]) == numeric
+    assert {"loss_d", "loss_g", "wdist", "gp", "mi_d", "eval/precision"} <= numeric
+    for key in numeric:  # every number of every line, at its step, in float32
+        expected = [(d["step"], d[key]) for d in lines if key in d]
+        got = [(e.step, e.value) for e in acc.Scalars(key)]
+        assert [s for s, _ in got] == [s for s, _ in expected], key
+        np.testing.assert_array_equal(np.float32([v for _, v in got]), np.float32([v for _, v in expected]))
+    assert [e.step for e in acc.Scalars("mi_d")] == [1, 2]  # the MI loss stops after mi_steps
+    assert acc.Tags()["images"] == []  # no sample grids for 2-D points
+
+
+def test_tensorboard_sample_grids_and_resume_purge(tmp_path):
+    pytest.importorskip("tensorboard")
+    cfg = preset_config("mnist", device="cpu", width=1 / 16, batch_size=4, steps=4, log_every=1, image_every=2,
+                        ckpt_every=2, mi_epochs=None)  # fmt: skip
+
+    def crash(step, record):
+        if step == 3:
+            raise KeyboardInterrupt("simulated kill")
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, tmp_path / "r", quiet=True, callback=crash)
+    train(cfg, tmp_path / "r", resume=True, quiet=True)
+    acc = _tb_events(tmp_path / "r")
+    # step 3 was logged by the killed run and again after the resume: it appears once
+    assert [e.step for e in acc.Scalars("loss_d")] == [1, 2, 3, 4]
+    assert [e.step for e in acc.Images("samples")] == [0, 2, 4]
+    assert acc.Images("samples")[0].height == 8 * 29  # 64 samples of 28 x 28, one-pixel gaps
+
+
+# ---------------------------------------------------------------------------------------
+# layering: gan.training never imports the run reader or the commands built on it
+# ---------------------------------------------------------------------------------------
+def test_training_does_not_import_runs_or_the_sample_command():
+    import ast
+
+    for path in sorted((REPO / "gan" / "training").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert not name.startswith(("gan.runs", "gan._cli_sample", "gan.cli")), f"{path.name} imports {name}"

@@ -1,7 +1,8 @@
 """``python -m gan sample RUN_DIR --n N --out FILE.npy|FILE.png``: draw from a trained run.
 
 ``.npy`` holds the samples, float32 of shape ``(n, D)`` or ``(n, C, H, W)`` in ``[-1, 1]``;
-``.png`` is a scatter plot (2-D data, with the training data in grey) or an image grid.
+``.png`` is a scatter plot (the first two coordinates; 2-D data with the training data in
+grey) or an image grid (:func:`gan.analysis.figures.plot_training_progress`).
 The latents come from a fresh copy of the run's sampler seeded with ``--seed``.
 """
 
@@ -40,12 +41,10 @@ def sample_run(run, n: int, seed: int = 0):
     """
     import torch
 
-    from .trainer import derived_seed
+    from gan._util import derived_seed, torch_generator
 
-    g = torch.Generator(device="cpu")
-    g.manual_seed(derived_seed(seed, 99))
     saved = run.sampler.get_rng_state()
-    run.sampler.set_rng_state(g.get_state())
+    run.sampler.set_rng_state(torch_generator(derived_seed(seed, 99)).get_state())
     try:
         with torch.no_grad():
             batch = run.sampler.sample(n, device=run.device)
@@ -60,9 +59,8 @@ def run(args) -> int:
     """Run ``python -m gan sample``; returns the exit status."""
     import numpy as np
 
+    from gan.analysis.figures import plot_training_progress
     from gan.runs import load_run
-
-    from .trainer import _plot_progress
 
     def fail(msg):
         print(f"python -m gan sample: error: {msg}", file=sys.stderr)
@@ -86,8 +84,7 @@ def run(args) -> int:
         real = None
         if r.dataset is not None and x.ndim == 2 and x.shape[1] == 2:
             real = np.asarray(r.dataset.sample(min(args.n, 2000), np.random.default_rng(args.seed))[0])
-        if x.ndim == 2 and x.shape[1] != 2:
-            x = x[:, :2]
-        _plot_progress(args.out, x, cluster, real, r.step)
+        ax = plot_training_progress(x, cluster=cluster, real=real, step=r.step)
+        ax.figure.savefig(args.out, dpi=100, bbox_inches="tight")
     print(f"wrote {args.n} samples to {args.out}")
     return 0
