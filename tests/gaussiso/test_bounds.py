@@ -382,6 +382,14 @@ def test_bounds_hold_for_explicit_generators(m, D, rho, L):
     _check_upper(prec, lambda: bounds.corollary_3_6(m, radii=r, centers=X, lipschitz=L))
     if r == 0.0 or m == 2:
         assert prec == pytest.approx(lemma, abs=1e-9)
+    # G*_eps with point modes, both rules, eps chosen so that its proven constant is L.
+    for rule, eps_rule in (("eq8", (m - 1) * D / L), ("projection", D / (2 * L))):
+        G = gaussiso.OptimalGenerator(X, eps_rule, latent_dim=m - 1, partition=part, rule=rule)
+        assert G.lipschitz_constant == pytest.approx(L, rel=1e-9)
+        p_rule = 1 - boundary_measure_closed_form(m, eps_rule)
+        assert p_rule <= float(bounds.lemma_3_5(part, D / L, method="exact").value) + 1e-9
+        _check_upper(p_rule, lambda: bounds.corollary_3_6_sharp(m, D / L))
+        _check_upper(p_rule, lambda: bounds.corollary_3_6(m, D / L))
     # Theorem 3.7 (point modes): whenever returned, it lies below the L-Lipschitz witness.
     p0 = 1 - boundary_measure_closed_form(m, D / (2 * L))
     for C in (1.0, 10.0):
