@@ -449,3 +449,11 @@ def test_bad_input():
         bounds.tanielian_2020(3.5, 0.1)
     with pytest.raises(TypeError, match="partition"):
         bounds.lemma_3_5("cluster", 0.1)
+
+
+def test_theorem_3_7_with_C1_not_refused_on_a_grid():
+    """The reports' C = 1 is certified (below the projection witness) on this grid."""
+    for m in (2, 3, 4, 8, 20):
+        for e in np.geomspace(1e-4, 3.0, 8):
+            val = bounds.theorem_3_7(m, e, 1.0)
+            assert val <= 1 - boundary_measure_closed_form(m, e / 2) + 1e-9
