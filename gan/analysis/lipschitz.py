@@ -8,7 +8,11 @@ the theory. :func:`lipschitz_upper_bound` gives an upper bound of ``L`` instead,
 evaluated at it are proven for the network.
 
 Method: the generator is read as a chain :math:`G = f_k \circ \dots \circ f_1` of layers and
-:math:`L \le \prod_i \operatorname{Lip}(f_i)` (Euclidean norms on inputs and flattened outputs):
+:math:`L \le \prod_i \operatorname{Lip}(f_i)` (Euclidean norms on inputs and flattened outputs).
+The leading run of affine layers (e.g. ``MNISTGenerator``'s ``fc`` and first convolution, or a
+purely linear network) is one affine map of the latent; its exact norm, the largest singular
+value of its ``(out, latent_dim)`` matrix built from the images of the basis vectors, replaces
+their product (latent dimension up to 1024). The other layers:
 
 * ``nn.Linear``: :math:`\sigma_{\max}(W)`, by SVD in float64 (exact).
 * ``nn.Conv2d`` / ``nn.ConvTranspose2d`` (zero padding, any stride, dilation, groups): the layer
@@ -184,6 +188,35 @@ def layer_lipschitz(layer: nn.Module, in_shape=None) -> float:
     raise NotImplementedError(f"no Lipschitz rule for layer type {type(layer).__name__}")
 
 
+_AFFINE = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Upsample, nn.BatchNorm1d, nn.BatchNorm2d, nn.Identity,
+           nn.Flatten, nn.Unflatten)
+_MAX_EXACT_IN = 1024
+
+
+def _needs_train_refusal(layer):
+    if isinstance(layer, nn.Upsample) and layer.mode != "nearest":
+        return True  # not handled here; layer_lipschitz names it
+    return isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)) and (layer.training or layer.running_var is None)
+
+
+def _leading_run_norm(run, shapes, d):
+    """Exact operator norm of the affine map formed by the first layers (applied to the latent).
+
+    Between layers the input is reshaped to the shape recorded in the forward pass (the chain
+    reshapes only, e.g. ``MNISTGenerator``'s view after ``fc``: an isometry). The layers are
+    evaluated on float64 copies; the images of the basis vectors minus the image of 0 are the
+    columns of the linear part.
+    """
+    import copy
+
+    x = torch.cat([torch.zeros(1, d, dtype=torch.float64), torch.eye(d, dtype=torch.float64)])
+    with torch.no_grad():
+        for l in run:
+            x = copy.deepcopy(l).to("cpu", torch.float64)(x.reshape(x.shape[0], *shapes[id(l)]))
+    A = (x[1:] - x[:1]).reshape(d, -1)
+    return float(torch.linalg.matrix_norm(A, ord=2))
+
+
 def _chain(generator):
     """The generator as a list of (name, layer) applied in order, or raise."""
     from ..training.nets import MLPGenerator, MNISTGenerator, ResNetGenerator
@@ -276,10 +309,22 @@ def lipschitz_upper_bound(generator, *, latent_dim: int | None = None) -> Lipsch
     finally:
         for h in hooks:
             h.remove()
-    layers, value = [], 1.0
     for name, l in chain:
         if id(l) not in shapes:
             raise NotImplementedError(f"layer {name} ({type(l).__name__}) is not on the forward path as a chain")
+    layers, value = [], 1.0
+    # The leading run of affine layers is one affine map of the latent: its exact norm (SVD of its
+    # (out, latent_dim) matrix) replaces the product of its layers' norms, and is never larger.
+    run = 0
+    while run < len(chain) and isinstance(chain[run][1], _AFFINE) and not _needs_train_refusal(chain[run][1]):
+        run += 1
+    if run >= 2 and int(latent_dim) <= _MAX_EXACT_IN:
+        f = _leading_run_norm([l for _, l in chain[:run]], shapes, int(latent_dim))
+        layers.append(("+".join(n for n, _ in chain[:run]), "affine run (exact)", f))
+        value *= f
+    else:
+        run = 0
+    for name, l in chain[run:]:
         f = layer_lipschitz(l, shapes[id(l)])
         layers.append((name, type(l).__name__, f))
         value *= f
