@@ -107,14 +107,17 @@ def bounds_curves(m, d, Ls, distance=1.0):
             out["cor36"].append(bounds.corollary_3_6(m, e))
         except ValueError:  # outside its hypothesis eps sqrt(log m) <= 1
             out["cor36"].append(None)
-        out["cor36_iso"].append(bounds.corollary_3_6_sharp(m, e))
-        out["cor36_iso_half"].append(bounds.corollary_3_6_sharp(m, e / 2))  # what the proofs support
+        # corollary_3_6_sharp(m, eps_min) applies the proven half-gap eps_min / 2; passing 2 e gives
+        # the isoperimetric form at the full band e, which the paper's argument would need (not proven).
+        out["cor36_iso"].append(bounds.corollary_3_6_sharp(m, 2 * e))
+        out["cor36_iso_half"].append(bounds.corollary_3_6_sharp(m, e))  # what the proofs support
         try:
             out["thm37_C1"].append(bounds.theorem_3_7(m, e, 1.0) if m <= d else None)
         except ValueError:
             out["thm37_C1"].append(None)
         out["tanielian"].append(bounds.tanielian_2020(m, e))
-        out["lemma35_simplicial"].append(float(bounds.lemma_3_5(p, e, method="exact").value))
+        # Lemma 3.5 as printed (band eps_min, false in general) vs the proven band eps_min / 2.
+        out["lemma35_simplicial"].append(1.0 - float(gaussiso.eps_boundary_measure(p, e, method="exact").value))
         out["lemma35_simplicial_corrected"].append(float(bounds.lemma_3_5(p, e, corrected=True,
                                                                             method="exact").value))
     return out

@@ -106,7 +106,7 @@ def figure_bounds(out: Path, quick: bool) -> Path:
         paper = [1 - boundary_measure(m, 2 * np.sqrt(m) * D / l) for l in L]
         ok = L >= D * np.sqrt(np.log(m))
         cor = [bounds.corollary_3_6(m, D / l) for l in L[ok]]
-        iso = [bounds.corollary_3_6_sharp(m, D / (2 * l)) for l in L]
+        iso = [bounds.corollary_3_6_sharp(m, D / l) for l in L]  # proven: half-gap eps_min / 2
         thm = [bounds.theorem_3_7(m, D / l, C) for l in L]
         ax.semilogx(L, proj, "C0-", lw=2, label="G*_eps, projection rule, eps = D/(2L)")
         ax.semilogx(L, paper, "C1-", lw=2, label="G*_eps*, eq. (8), eps* = 2 sqrt(m) D/L")
