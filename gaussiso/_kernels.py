@@ -60,6 +60,8 @@ import numpy as np
 from numba import njit, prange
 from scipy import special
 
+from ._linalg import pairwise_distances
+
 __all__ = [
     "lines_kernel",
     "lines_kernel_parallel",
@@ -252,7 +254,7 @@ def interface_weights(S):
     r"""``W[i, j] = 1 / sum_a |n_a|`` for the unit normal ``n = (s_j - s_i)/|s_j - s_i|``."""
     S = np.asarray(S, float)
     diff = S[None, :, :] - S[:, None, :]
-    nrm = np.linalg.norm(diff, axis=-1)
+    nrm = pairwise_distances(S)
     np.fill_diagonal(nrm, 1.0)
     W = nrm / np.sum(np.abs(diff), axis=-1).clip(min=1e-300)
     np.fill_diagonal(W, 0.0)
@@ -286,7 +288,7 @@ def lines_reference(S, eps, P):
     m, k = S.shape
     n = P.shape[0]
     sq = np.einsum("ij,ij->i", S, S)
-    D = np.sqrt(np.sum((S[:, None, :] - S[None, :, :]) ** 2, axis=-1))
+    D = pairwise_distances(S)
     W = interface_weights(S)
     off = ~np.eye(m, dtype=bool)[None]
     out_eps = np.zeros((n, eps.size))
@@ -347,7 +349,7 @@ def facet_coefficients(S):
     m = S.shape[0]
     sq = np.einsum("ij,ij->i", S, S)
     Gm = S @ S.T
-    D = np.sqrt(np.sum((S[:, None, :] - S[None, :, :]) ** 2, axis=-1))
+    D = pairwise_distances(S)
     with np.errstate(divide="ignore", invalid="ignore"):
         H = (sq[None, :] - sq[:, None]) / (2.0 * D)
     np.fill_diagonal(H, 0.0)

@@ -34,7 +34,8 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ._estimate import Estimate
-from ._validation import check_array, check_int, check_partition, check_positive_float
+from ._partition import check_partition
+from ._validation import check_array, check_int, check_positive_float
 
 __all__ = [
     "lemma_3_5",
@@ -158,7 +159,7 @@ def lemma_3_5(partition, eps_min, *, corrected=False, method="auto", n_samples=N
     e = check_positive_float(eps_min, "eps_min")
     if corrected:
         e = e / 2.0
-    from . import eps_boundary_measure  # provided by gaussiso._measure
+    from ._measure import eps_boundary_measure
 
     b = eps_boundary_measure(partition, e, method=method, n_samples=n_samples, rtol=rtol, rng=rng)
     return Estimate(1.0 - np.asarray(b.value, dtype=float)[()], b.stderr, b.n_samples, b.method)
