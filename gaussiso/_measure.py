@@ -193,7 +193,9 @@ def _monte_carlo(p, estimator, quantity, eps, n_samples, rtol, rng):
     S, args = _prepare(p, estimator, g)
     k = S.shape[1]
     m = S.shape[0]
-    eps_arr = np.array([eps if eps is not None else 1.0])
+    # Only an eps-boundary call asks the kernels for eps layers: with none (ne = 0) they skip
+    # the eroded intervals (mc-lines) and the second side of every facet hit (mc-facet-lines).
+    eps_arr = np.array([eps], dtype=float) if quantity == "eps" else np.empty(0)
     want_cells = quantity == "cells"
     width = m if want_cells else 1
     acc = _Acc(width)
