@@ -1,30 +1,41 @@
 """gaussiso: Gaussian isoperimetry for the latent space of push-forward generative models.
 
-The public API is listed in ``__all__``; the work lives in private modules. Importing
-gaussiso needs only numpy, scipy, numba and shapely (no torch, no matplotlib).
+The public API is listed in ``__all__``; the work lives in private modules, each of which
+imports what it needs from the private module that defines it (never from this package), so
+the import order below does not matter. Importing gaussiso needs only numpy, scipy, numba and
+shapely (no torch, no matplotlib).
+
+Public modules: :mod:`gaussiso.planar` (exact 2-D geometry), :mod:`gaussiso.bounds`
+(the paper's precision bounds), :mod:`gaussiso.modes` (mode layouts and Assumption 3.1) and
+:mod:`gaussiso.utils` (input checks and rng handling for packages built on gaussiso).
 """
 
+from . import bounds, modes, planar, utils
 from ._estimate import Estimate
-from ._partition import VoronoiPartition, simplicial_cluster, simplex_vertices, random_rotation
+from ._generator import OptimalGenerator
+from ._measure import cell_measures, eps_boundary_measure, gaussian_perimeter, isoperimetric_profile
+from ._partition import VoronoiPartition, random_rotation, simplex_vertices, simplicial_cluster
 
 __all__ = [
+    # results
     "Estimate",
+    # partitions
     "VoronoiPartition",
     "simplicial_cluster",
     "simplex_vertices",
     "random_rotation",
+    # Gaussian measures of partitions
+    "eps_boundary_measure",
+    "cell_measures",
+    "gaussian_perimeter",
+    "isoperimetric_profile",
+    # the optimal generator G*_eps
+    "OptimalGenerator",
+    # modules
+    "bounds",
+    "modes",
+    "planar",
+    "utils",
 ]
-
-from ._measure import cell_measures, eps_boundary_measure, gaussian_perimeter, isoperimetric_profile
-
-__all__ += ["eps_boundary_measure", "cell_measures", "gaussian_perimeter", "isoperimetric_profile"]
-from . import planar
-
-__all__ += ["planar"]
-# bounds, modes, optimal generator (issue 3)
-from . import bounds, modes
-from ._generator import OptimalGenerator
-
-__all__ += ["bounds", "modes", "OptimalGenerator"]
 
 __version__ = "0.1.0"

@@ -27,9 +27,11 @@ import numbers
 import numpy as np
 
 from ._estimate import Estimate
-from ._partition import simplicial_cluster
+from ._linalg import pairwise_distances
+from ._measure import eps_boundary_measure
+from ._partition import check_partition, simplicial_cluster
 from ._rng import as_generator
-from ._validation import check_array, check_choice, check_int, check_partition, check_points, check_positive_float
+from ._validation import check_array, check_choice, check_int, check_points, check_positive_float
 
 __all__ = ["OptimalGenerator"]
 
@@ -246,8 +248,7 @@ class OptimalGenerator:
             raise ValueError(f"centers must hold at least 2 modes (m >= 2), got m = {m}")
         if D < 1:
             raise ValueError(f"centers must have output dimension D >= 1, got shape {X.shape}")
-        diff = X[:, None, :] - X[None, :, :]
-        dist = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        dist = pairwise_distances(X)
         scale = max(float(np.max(np.abs(X))), 1.0)
         off = dist + np.diag(np.full(m, np.inf))
         if np.min(off) <= 1e-12 * scale:
@@ -273,7 +274,7 @@ class OptimalGenerator:
                 f"got m = {partition.m}, d = {partition.d}"
             )
         S = partition.seeds
-        sd = np.sqrt(np.einsum("ijk,ijk->ij", S[:, None] - S[None], S[:, None] - S[None]))
+        sd = pairwise_distances(S)
         sd_off = sd[~np.eye(m, dtype=bool)]
         a = float(sd_off.mean())
         if np.max(np.abs(sd_off - a)) > 1e-8 * a:
@@ -394,7 +395,7 @@ class OptimalGenerator:
         """
         x, _ = check_points(x, self.output_dim, "x")
         tol = atol * max(1.0, float(np.max(np.abs(self.centers))))
-        dist = np.sqrt(((x[:, None, :] - self.centers[None]) ** 2).sum(-1))
+        dist = pairwise_distances(x, self.centers)
         gap = np.abs(dist - self.radii[None, :])
         k = np.argmin(gap, axis=1)
         return np.where(gap[np.arange(len(k)), k] <= tol, k, -1).astype(np.int64)
@@ -423,7 +424,5 @@ class OptimalGenerator:
 
         Equal to the precision of the generator (Dirac modes, or spheres up to a null set).
         """
-        from . import eps_boundary_measure
-
         b = eps_boundary_measure(self.partition, self.eps, method="exact")
         return Estimate(1.0 - float(b.value), float(b.stderr), 0, b.method)

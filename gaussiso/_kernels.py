@@ -1,4 +1,4 @@
-r"""Numba kernels of the line estimators, with pure-numpy references.
+r"""Numba kernels of the line estimators (pure-numpy references in :mod:`gaussiso._reference`).
 
 Both estimators average, over standard Gaussian points of the reduced space
 :math:`\mathbb{R}^k`, exact one-dimensional Gaussian measures along lines through the point.
@@ -43,6 +43,10 @@ Axis lines (``lines_kernel``; "mc-lines")
     :math:`\psi(n) = 1/\sum_a |e_a\cdot n|` (``interface_weights``, bounded by 1) gives an
     unbiased estimator of the perimeter.
 
+Perimeter and cell measures need no eps layer: called with an empty ``eps`` (``ne = 0``) the
+kernels skip the eroded intervals and the second side of each facet, and return the same
+perimeter and cell values.
+
 Reproducibility: the kernels draw nothing; the caller passes the Gaussian points, drawn from
 its own generator, and each point's outputs do not depend on how points are split between
 threads (the parallel variants write per-point results; sums are taken afterwards in order).
@@ -58,16 +62,16 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from scipy import special
+
+from ._linalg import pairwise_distances
+from ._simplex_exact import gauss_interval
 
 __all__ = [
     "lines_kernel",
     "lines_kernel_parallel",
-    "lines_reference",
     "interface_weights",
     "facet_kernel",
     "facet_kernel_parallel",
-    "facet_reference",
     "facet_coefficients",
     "facet_tables",
 ]
@@ -117,7 +121,7 @@ def _gauss_interval(a, b):
 
 
 @njit(cache=True)
-def _one_line(a, b, D, W, eps, Lb, Rb, out_eps, out_cells, want_cells):
+def _one_line(a, b, D, W, eps, Rb, out_eps, out_cells, want_cells):
     """Add the exact 1-D Gaussian measures of one line (scores a + b t) to the outputs.
 
     Returns the line's perimeter term: sum over its crossings of W[i, j] * phi(t).
@@ -196,7 +200,6 @@ def _points_range(S, sq, D, W, eps, P, start, stop, out_eps, out_cells, out_peri
     ne = eps.shape[0]
     a0 = np.empty(m)
     a = np.empty(m)
-    Lb = np.empty(ne)
     Rb = np.empty(ne)
     le = np.empty(ne)
     lc = np.empty(m)
@@ -222,7 +225,7 @@ def _points_range(S, sq, D, W, eps, P, start, stop, out_eps, out_cells, out_peri
             g = P[n, ax]
             for i in range(m):
                 a[i] = a0[i] + 2.0 * g * S[i, ax]
-            perim += _one_line(a, B[ax], D, W, eps, Lb, Rb, le, lc, want_cells)
+            perim += _one_line(a, B[ax], D, W, eps, Rb, le, lc, want_cells)
         for e in range(ne):
             out_eps[n, e] = le[e] / k
         if want_cells:
@@ -252,78 +255,11 @@ def interface_weights(S):
     r"""``W[i, j] = 1 / sum_a |n_a|`` for the unit normal ``n = (s_j - s_i)/|s_j - s_i|``."""
     S = np.asarray(S, float)
     diff = S[None, :, :] - S[:, None, :]
-    nrm = np.linalg.norm(diff, axis=-1)
+    nrm = pairwise_distances(S)
     np.fill_diagonal(nrm, 1.0)
     W = nrm / np.sum(np.abs(diff), axis=-1).clip(min=1e-300)
     np.fill_diagonal(W, 0.0)
     return W
-
-
-def lines_reference(S, eps, P):
-    """Pure-numpy reference of the line kernels (all cells at once, no envelope walk).
-
-    Parameters
-    ----------
-    S : ndarray, shape (m, k)
-        Seeds of the (reduced, rotated) partition.
-    eps : ndarray, shape (ne,)
-    P : ndarray, shape (n, k)
-        Standard Gaussian points; each gives the k lines through it along the axes.
-
-    Returns
-    -------
-    point_eps : ndarray, shape (n, ne)
-        Mean over the k lines of the Gaussian measure of the eps-boundary on the line.
-    point_cells : ndarray, shape (n, m)
-        Mean over the k lines of the Gaussian measure of each cell on the line.
-    point_perim : ndarray, shape (n,)
-        Sum over the k lines and their crossings of ``W[i, j] * phi(t)``
-        (``W`` from ``interface_weights``).
-    """
-    S = np.asarray(S, float)
-    P = np.asarray(P, float)
-    eps = np.atleast_1d(np.asarray(eps, float))
-    m, k = S.shape
-    n = P.shape[0]
-    sq = np.einsum("ij,ij->i", S, S)
-    D = np.sqrt(np.sum((S[:, None, :] - S[None, :, :]) ** 2, axis=-1))
-    W = interface_weights(S)
-    off = ~np.eye(m, dtype=bool)[None]
-    out_eps = np.zeros((n, eps.size))
-    out_cells = np.zeros((n, m))
-    out_perim = np.zeros(n)
-    for ax in range(k):
-        w = P.copy()
-        w[:, ax] = 0.0
-        a = sq[None, :] - 2.0 * w @ S.T  # (n, m)
-        b = np.broadcast_to(-2.0 * S[:, ax], (n, m))
-        al = a[:, None, :] - a[:, :, None]  # [n, i, j] = a_j - a_i
-        be = b[:, None, :] - b[:, :, None]
-
-        def interval(c, al=al, be=be):  # {t : al + be t >= c for all j != i}
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = (c[None] - al) / be
-            lo = np.where((be > 0) & off, t, -np.inf).max(axis=2)
-            tt = np.where((be < 0) & off, t, np.inf)
-            hi = tt.min(axis=2)
-            nxt = tt.argmin(axis=2)
-            empty = np.any((be == 0) & off & (al < c[None]), axis=2)
-            return np.where(empty, np.inf, lo), hi, nxt
-
-        def mass(lo, hi):
-            return np.where(lo < hi, special.ndtr(hi) - special.ndtr(lo), 0.0)
-
-        lo, hi, nxt = interval(np.zeros((m, m)))
-        cells = mass(lo, hi)
-        out_cells += cells / k
-        for e, ev in enumerate(eps):
-            L, R, _ = interval(2.0 * ev * D)
-            out_eps[:, e] += np.sum(cells - mass(L, R), axis=1) / k
-        cross = (lo < hi) & np.isfinite(hi)
-        wgt = W[np.arange(m)[None, :], nxt]
-        hh = np.where(cross, hi, 0.0)
-        out_perim += np.sum(np.where(cross, wgt * np.exp(-0.5 * hh * hh), 0.0), axis=1) * _INV_SQRT_2PI
-    return out_eps, out_cells, out_perim
 
 
 # ----------------------------------------------------------------------------- facet lines
@@ -347,7 +283,7 @@ def facet_coefficients(S):
     m = S.shape[0]
     sq = np.einsum("ij,ij->i", S, S)
     Gm = S @ S.T
-    D = np.sqrt(np.sum((S[:, None, :] - S[None, :, :]) ** 2, axis=-1))
+    D = pairwise_distances(S)
     with np.errstate(divide="ignore", invalid="ignore"):
         H = (sq[None, :] - sq[:, None]) / (2.0 * D)
     np.fill_diagonal(H, 0.0)
@@ -378,8 +314,6 @@ def facet_coefficients(S):
 
 def facet_tables(H, eps):
     """``phih = phi(H)`` (m, m) and ``full[o, p, e] = Phi(H[o, p]) - Phi(H[o, p] - eps[e])``."""
-    from ._simplex_exact import gauss_interval
-
     H = np.asarray(H, float)
     eps = np.atleast_1d(np.asarray(eps, float))
     phih = np.exp(-0.5 * H * H) * _INV_SQRT_2PI
@@ -438,7 +372,7 @@ def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_peri
                     if not (L <= h):
                         continue
                     perim += phih[o, p]
-                    if ne == 0:
+                    if ne == 0:  # a perimeter call: the other side is needed for eps only
                         continue
                     # The other side: cell p, line along s_o - s_p, bisector at t = H[p, o] = -h.
                     h2 = H[p, o]
@@ -487,59 +421,3 @@ def facet_kernel_parallel(Sr, coef, H, phih, full, eps, P, out_eps, out_perim):
         stop = min(n, start + _CHUNK)
         _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_perim)
 
-
-def facet_reference(S, eps, P):
-    """Pure-numpy reference of the facet-line kernels.
-
-    Parameters
-    ----------
-    S : ndarray, shape (m, k)
-    eps : ndarray, shape (ne,)
-    P : ndarray, shape (n, k)
-        Standard Gaussian points.
-
-    Returns
-    -------
-    point_eps : ndarray, shape (n, ne)
-        Sum over ordered pairs (o, p) of the Gaussian measure, on the line through the point
-        along ``(s_p - s_o)``, of the points of cell o within eps of the bisector of o and p
-        whose nearest bisector (among o's) is that one.
-    point_perim : ndarray, shape (n,)
-        Sum over pairs o < p of ``phi(h_op)`` where the projection of the point on the bisector
-        lies in the common facet.
-    """
-    S = np.asarray(S, float)
-    P = np.asarray(P, float)
-    eps = np.atleast_1d(np.asarray(eps, float))
-    m, k = S.shape
-    n = P.shape[0]
-    q = np.einsum("ij,ij->i", S, S)
-    out_eps = np.zeros((n, eps.size))
-    out_perim = np.zeros(n)
-    for o in range(m):
-        for p in range(m):
-            if p == o:
-                continue
-            d = S[p] - S[o]
-            dop = np.linalg.norm(d)
-            nv = d / dop
-            h = (q[p] - q[o]) / (2.0 * dop)
-            w = P - np.outer(P @ nv, nv)  # projections on the hyperplane through 0, normal nv
-            others = [l for l in range(m) if l not in (o, p)]
-            L = np.full(n, -np.inf)
-            for l in others:
-                dl = S[l] - S[o]
-                dol = np.linalg.norm(dl)
-                alpha = (q[l] - q[o] - 2.0 * w @ dl) / (2.0 * dol)
-                slope = 1.0 - (nv @ dl) / dol
-                if slope > 0:
-                    L = np.maximum(L, (h - alpha) / slope)
-                else:
-                    L = np.where(alpha < h, np.inf, L)
-            hit = L <= h
-            if o < p:
-                out_perim += np.where(hit, np.exp(-0.5 * h * h) / math.sqrt(2 * math.pi), 0.0)
-            for e, ev in enumerate(eps):
-                lower = np.maximum(L, h - ev)
-                out_eps[:, e] += np.where(hit, special.ndtr(h) - special.ndtr(np.minimum(lower, h)), 0.0)
-    return out_eps, out_perim

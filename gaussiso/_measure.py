@@ -65,10 +65,11 @@ from scipy import special
 
 from . import _kernels as K
 from ._estimate import Estimate
-from ._partition import VoronoiPartition, random_rotation
+from ._linalg import pairwise_distances
+from ._partition import VoronoiPartition, check_partition, random_rotation
 from ._rng import as_generator
 from ._simplex_exact import gauss_interval, simplex_eps_boundary, simplex_perimeter
-from ._validation import check_choice, check_int, check_partition, check_positive_float
+from ._validation import check_choice, check_int, check_positive_float
 
 __all__ = ["eps_boundary_measure", "cell_measures", "gaussian_perimeter", "isoperimetric_profile"]
 
@@ -111,7 +112,7 @@ def _exact_kind(p: VoronoiPartition):
         return ("halfspace", h)
     if not p.is_cone:
         return None
-    pd = np.sqrt(np.sum((s[:, None, :] - s[None, :, :]) ** 2, axis=-1))
+    pd = pairwise_distances(s)
     off = pd[~np.eye(p.m, dtype=bool)]
     if np.ptp(off) <= 1e-9 * float(off.max()):
         return ("simplex", p.m)
@@ -159,7 +160,7 @@ def _prepare(p: VoronoiPartition, estimator: str, rng):
     if estimator == "mc-lines":
         S = np.ascontiguousarray(S @ random_rotation(S.shape[1], rng))
         sq = np.einsum("ij,ij->i", S, S)
-        D = np.sqrt(np.sum((S[:, None, :] - S[None, :, :]) ** 2, axis=-1))
+        D = pairwise_distances(S)
         return S, (S, sq, D, K.interface_weights(S))
     coef, H = K.facet_coefficients(S)
     # Each drawn point g is used as g, -g, Q g, -Q g (Q Haar): four standard Gaussian points
@@ -192,7 +193,9 @@ def _monte_carlo(p, estimator, quantity, eps, n_samples, rtol, rng):
     S, args = _prepare(p, estimator, g)
     k = S.shape[1]
     m = S.shape[0]
-    eps_arr = np.array([eps if eps is not None else 1.0])
+    # Only an eps-boundary call asks the kernels for eps layers: with none (ne = 0) they skip
+    # the eroded intervals (mc-lines) and the second side of every facet hit (mc-facet-lines).
+    eps_arr = np.array([eps], dtype=float) if quantity == "eps" else np.empty(0)
     want_cells = quantity == "cells"
     width = m if want_cells else 1
     acc = _Acc(width)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._linalg import pairwise_distances
 from ._rng import as_generator
 from ._validation import check_array, check_int, check_points
 
-__all__ = ["VoronoiPartition", "simplicial_cluster", "simplex_vertices", "random_rotation"]
+__all__ = ["VoronoiPartition", "check_partition", "simplicial_cluster", "simplex_vertices", "random_rotation"]
 
 
 class VoronoiPartition:
@@ -54,8 +55,7 @@ class VoronoiPartition:
             raise ValueError(f"seeds must hold at least 2 points (m >= 2), got m = {m}")
         if d < 1:
             raise ValueError(f"seeds must have dimension d >= 1, got d = {d}")
-        diff = s[:, None, :] - s[None, :, :]
-        dist = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        dist = pairwise_distances(s)
         np.fill_diagonal(dist, np.inf)
         scale = max(float(np.max(np.abs(s))), 1.0)
         if np.min(dist) <= 1e-12 * scale:
@@ -147,6 +147,13 @@ class VoronoiPartition:
         k = int(np.sum(sv > 1e-10 * sv[0]))
         basis = u[:, :k]
         return VoronoiPartition(self._seeds @ basis), basis
+
+
+def check_partition(partition, name: str = "partition") -> VoronoiPartition:
+    """Return ``partition`` if it is a :class:`gaussiso.VoronoiPartition`, else TypeError."""
+    if not isinstance(partition, VoronoiPartition):
+        raise TypeError(f"{name} must be a gaussiso.VoronoiPartition, got {type(partition).__name__}")
+    return partition
 
 
 def simplex_vertices(m: int) -> np.ndarray:

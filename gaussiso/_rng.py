@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_generator", "spawn_seeds"]
+__all__ = ["as_generator"]
 
 
 def as_generator(rng, *, name: str = "rng") -> np.random.Generator:
@@ -28,11 +28,3 @@ def as_generator(rng, *, name: str = "rng") -> np.random.Generator:
         f"got {type(rng).__name__}"
     )
 
-
-def spawn_seeds(rng, n: int) -> np.ndarray:
-    """Draw ``n`` independent 64-bit seeds from ``rng`` (for per-chunk kernel generators).
-
-    The seeds depend only on ``rng``, never on the number of threads that later use them.
-    """
-    g = as_generator(rng)
-    return g.integers(0, np.iinfo(np.int64).max, size=n, dtype=np.int64)

@@ -1,4 +1,8 @@
-"""Input checks shared by the public API. Messages name the argument, the value and the rule."""
+"""Input checks shared by the public API. Messages name the argument, the value and the rule.
+
+This module depends on numpy only (no other gaussiso module), so every module may import it;
+the check of a partition argument lives beside its class, in :mod:`gaussiso._partition`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_positive_float", "check_points", "check_array", "check_choice", "check_partition"]
+__all__ = ["check_int", "check_positive_float", "check_points", "check_array", "check_choice"]
 
 
 def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
@@ -70,11 +74,3 @@ def check_choice(value, name: str, allowed):
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
     return value
 
-
-def check_partition(partition, name: str = "partition"):
-    """Return ``partition`` if it is a :class:`gaussiso.VoronoiPartition`, else TypeError."""
-    from ._partition import VoronoiPartition
-
-    if not isinstance(partition, VoronoiPartition):
-        raise TypeError(f"{name} must be a gaussiso.VoronoiPartition, got {type(partition).__name__}")
-    return partition

@@ -42,7 +42,8 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from ._estimate import Estimate
-from ._validation import check_array, check_int, check_partition, check_positive_float
+from ._partition import check_partition
+from ._validation import check_array, check_int, check_positive_float
 
 __all__ = [
     "lemma_3_5",
@@ -307,7 +308,7 @@ def lemma_3_5(partition, eps_min=None, *, radii=0.0, centers=None, lipschitz=Non
             "gaussiso.eps_boundary_measure(partition, eps_min) for the printed value"
         )
     delta = _lemma_band(partition.m, eps_min, radii, centers, lipschitz)
-    from . import eps_boundary_measure  # provided by gaussiso._measure
+    from ._measure import eps_boundary_measure
 
     b = eps_boundary_measure(partition, delta, method=method, n_samples=n_samples, rtol=rtol, rng=rng)
     return Estimate(1.0 - np.asarray(b.value, dtype=float)[()], b.stderr, b.n_samples, b.method)
@@ -479,7 +480,7 @@ def corollary_3_6(m, eps_min=None, weights=None, *, radii=0.0, centers=None, lip
 
 def _simplicial_boundary(m, eps):
     """gamma(eps-boundary of the simplicial m-cluster), exact quadrature, and its stderr."""
-    from . import eps_boundary_measure
+    from ._measure import eps_boundary_measure
     from ._partition import simplicial_cluster
 
     b = eps_boundary_measure(simplicial_cluster(m, m - 1), eps, method="exact")

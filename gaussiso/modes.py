@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._linalg import pairwise_distances
 from ._partition import random_rotation, simplex_vertices
 from ._rng import as_generator
 from ._validation import check_array, check_int, check_positive_float
@@ -205,7 +206,7 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
         raise ValueError(f"radii must be a scalar or have shape ({m},), got {r.shape}")
     if np.any(r < 0):
         raise ValueError(f"radii must be >= 0, got min {r.min()}")
-    dist = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    dist = pairwise_distances(X)
     off = dist + np.diag(np.full(m, np.inf))
     if np.min(off) <= 1e-12 * max(1.0, float(np.max(np.abs(X)))):
         i, j = np.unravel_index(np.argmin(off), off.shape)

@@ -23,6 +23,30 @@ Conventions
 * The eps-boundary (Definition 3.4 of Issenhuth et al., 2023) of a partition into convex cells
   is the plane minus the union of the cells' inner parallel bodies, which are convex polygons:
   it is computed exactly, with no circular-arc approximation.
+
+Beside the top-level functions
+------------------------------
+Three functions compute, exactly and for ``d == 2`` only, the same quantities as the
+dimension-free estimators of :mod:`gaussiso`, with the same leading arguments and an
+:class:`gaussiso.Estimate` as result; the names are parallel on purpose, so switching between
+the two is a change of namespace:
+
+=======================  ==============================  ==================================
+quantity                 ``gaussiso.planar``             ``gaussiso``
+=======================  ==============================  ==================================
+cell measures            ``cell_measures``               ``cell_measures``
+eps-boundary measure     ``eps_boundary_measure``        ``eps_boundary_measure``
+Gaussian perimeter       ``perimeter``                   ``gaussian_perimeter``
+keyword arguments        ``radius``                      ``method, n_samples, rtol, rng``
+exact for                every planar partition          simplicial clusters, two cells
+dimension                ``d == 2``                      any
+=======================  ==============================  ==================================
+
+The planar functions are exact for every planar Voronoi partition (``method = "exact"``,
+``stderr`` a bound on what the clipping square ``[-radius, radius]^2`` leaves out); the
+top-level ones are exact only for simplicial clusters and two cells, and Monte Carlo
+otherwise. The keyword arguments are keyword-only and differ, so a call meant for the other
+family fails with a TypeError rather than silently doing something else.
 """
 
 from __future__ import annotations
@@ -36,8 +60,8 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _planar_impl as _impl
 from ._estimate import Estimate
-from ._partition import VoronoiPartition
-from ._validation import check_array, check_partition, check_positive_float
+from ._partition import VoronoiPartition, check_partition
+from ._validation import check_array, check_positive_float
 
 __all__ = [
     "gaussian_measure_polygon",

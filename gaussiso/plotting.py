@@ -39,7 +39,8 @@ from shapely.geometry.polygon import orient
 
 from . import planar
 from ._estimate import Estimate
-from ._validation import check_array, check_int, check_partition, check_positive_float
+from ._partition import check_partition
+from ._validation import check_array, check_int, check_positive_float
 
 __all__ = ["plot_partition", "plot_eps_boundary", "plot_curve", "plot_eps_curve", "plot_perimeter_vs_m"]
 
@@ -253,7 +254,7 @@ def plot_eps_curve(partition, eps, ax=None, *, method="auto", n_samples=None, rn
     -------
     matplotlib Axes
     """
-    from . import eps_boundary_measure  # the public estimator (kept out of import time)
+    from ._measure import eps_boundary_measure  # kept out of import time
     from ._rng import as_generator
 
     p = check_partition(partition)
@@ -301,7 +302,8 @@ def plot_perimeter_vs_m(m_values, ax=None, *, partition=None, method="auto", n_s
     >>> ax.lines[-1].get_ydata().round(4).tolist()   # m = 2: 1/sqrt(2 pi)
     [0.3989, 0.5984, 0.7279]
     """
-    from . import gaussian_perimeter, simplicial_cluster
+    from ._measure import gaussian_perimeter
+    from ._partition import simplicial_cluster
     from ._rng import as_generator
 
     ms = [check_int(m, "m_values", low=2) for m in np.atleast_1d(np.asarray(m_values)).tolist()]

@@ -84,26 +84,69 @@ def test_large_m_stable_and_consistent(m):
     assert vals[-1] == pytest.approx(1.0, abs=1e-12)
 
 
-def test_perimeter_grows_like_sqrt_log_m():
-    # P(m) ~ m(m-1)/sqrt2 int phi^2 Phi^(m-2): increasing in m
-    p = [simplex_perimeter(m)[0] for m in (2, 3, 5, 10, 100, 1000)]
-    assert np.all(np.diff(p) > 0)
+@pytest.mark.parametrize("m", [2, 3, 10, 100, 10**3, 10**4, 10**6])
+def test_perimeter_is_expected_maximum_and_grows_like_sqrt_log_m(m):
+    r"""P(m) = E[M_m] / sqrt(2), M_m the maximum of m iid N(0, 1); sqrt(log m) growth, bounded.
+
+    Integrating by parts (d Phi^(m-1) = (m-1) phi Phi^(m-2) dx and phi' = -x phi),
+    (m-1) int phi^2 Phi^(m-2) = int phi d(Phi^(m-1)) = int x phi Phi^(m-1) = E[M_m] / m, so
+    P(m) = m(m-1)/sqrt2 int phi^2 Phi^(m-2) = E[M_m] / sqrt2. E[M_m] is computed independently
+    from the tails, E[M] = int_0^inf (1 - Phi^m(x)) dx - int_0^inf Phi^m(-x) dx.
+
+    Bounds (Q = 1 - Phi):
+    * upper: exp(t E[M]) <= E[exp(t M)] <= m exp(t^2/2) (Jensen, union bound); with
+      t = sqrt(2 log m), E[M] <= sqrt(2 log m), i.e. P(m) <= sqrt(log m);
+    * lower: M >= t 1{M >= t} - M^-, P(M >= t) = 1 - Phi(t)^m >= 1 - exp(-m Q(t)), and
+      M^- <= Z_1^- 1{all Z_i < 0} gives E[M^-] <= phi(0) 2^(1-m); with Q(t) = log(m)/m,
+      E[M] >= (1 - 1/m) t - phi(0) 2^(1-m).
+    Since Q^{-1}(p) ~ sqrt(2 log(1/p)), both bounds over sqrt(log m) tend to 1: the ratio
+    P(m)/sqrt(log m) is squeezed to 1, so the growth is sqrt(log m) with constant 1.
+    """
+    from scipy import integrate, special
+
+    per, err = simplex_perimeter(m)
+
+    def above(x):  # P(M > x) = 1 - Phi(x)^m, without cancellation
+        return -special.expm1(m * special.log_ndtr(x))
+
+    def below(x):  # P(M < -x) = Phi(-x)^m
+        return math.exp(m * special.log_ndtr(-x))
+
+    top = math.sqrt(2.0 * math.log(m))  # about where the maximum sits: split the integral there
+    kw = dict(epsabs=0.0, epsrel=1e-13, limit=200)
+    e_max = integrate.quad(above, 0.0, top, **kw)[0] + integrate.quad(above, top, np.inf, **kw)[0]
+    e_max -= integrate.quad(below, 0.0, np.inf, epsabs=1e-300, epsrel=1e-13, limit=200)[0]
+    assert per == pytest.approx(e_max / math.sqrt(2.0), rel=1e-13, abs=err)
+
+    t = special.ndtri(1.0 - math.log(m) / m)  # Q(t) = log(m) / m
+    lower = ((1.0 - 1.0 / m) * t - 2.0 ** (1 - m) / SQ2PI) / math.sqrt(2.0)
+    upper = math.sqrt(math.log(m))
+    assert lower <= per <= upper
+    if m == 10**6:  # the window is already narrow: [0.797, 1] x sqrt(log m)
+        assert lower / upper > 0.79 and per / upper > 0.9
 
 
 def test_gauss_interval_accuracy():
-    a = np.array([-40.0, -5.0, -1e-3, 0.0, 3.0, 10.0, 37.0])
-    for h in (1e-14, 1e-8, 1e-3, 0.5, 3.0):
+    """Phi(a + h) - Phi(a) against mpmath (50 digits), for every width: short intervals
+    (Gauss-Legendre) as well as tail differences, far in both tails.
+
+    Tolerance: the density's relative condition number at x is x^2 (d log phi / d log x),
+    so one rounding of an end point b costs about x^2 * 1.1e-16 relative; we allow four such
+    roundings plus eight ulps, 4.5e-16 (8 + b^2) with b the larger |end point|. Values below
+    1e-300 (near the subnormal range, below 2.2e-308, where relative accuracy ends) get an
+    absolute 1e-310.
+    """
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    a = np.array([-40.0, -37.0, -5.0, -1.0, -1e-3, 0.0, 1e-3, 0.2, 3.0, 10.0, 37.0])
+    for h in (1e-14, 1e-8, 1e-3, 0.02, 0.1, 0.5, 3.0):
         got = gauss_interval(a, h)
-        # reference on the side of 0 where it does not cancel
-        lower = stats.norm.cdf(a + h) - stats.norm.cdf(a)
-        ref = np.where(a + h <= 0, lower, stats.norm.sf(a) - stats.norm.sf(a + h))
-        big = h > 1e-3
-        ok = np.where(big, np.isclose(got, ref, rtol=1e-9, atol=0), True)
-        assert np.all(ok)
-        # small widths: compare with the midpoint density times the width
-        mid = stats.norm.pdf(a + h / 2) * h
-        if h <= 1e-8:
-            np.testing.assert_allclose(got, mid, rtol=1e-10, atol=0)
+        # mpmath too needs the side of 0 where Phi is small (1 - 1e-300 has no 50 digits)
+        ref = np.array([float(mp.ncdf(mp.mpf(x) + h) - mp.ncdf(x) if x < 0 else mp.ncdf(-x) - mp.ncdf(-mp.mpf(x) - h))
+                        for x in a])
+        b = np.maximum(np.abs(a), np.abs(a + h))
+        tol = np.where(ref > 1e-300, 4.5e-16 * (8.0 + b * b) * ref, 1e-310)
+        assert np.all(np.abs(got - ref) <= tol), (h, got, ref)
     assert gauss_interval(0.0, 0.0) == 0.0
     assert gauss_interval(-np.inf, np.inf) == 1.0
 

@@ -14,6 +14,7 @@ from scipy import stats
 
 import gaussiso
 from gaussiso import _kernels as K
+from gaussiso import _reference as R
 from gaussiso._simplex_exact import simplex_eps_boundary, simplex_perimeter
 
 SQ2PI = math.sqrt(2.0 * math.pi)
@@ -48,19 +49,25 @@ def test_kernels_match_numpy_references(m, k):
     phih, full = K.facet_tables(H, eps)
     oe, op = np.empty((700, 4)), np.empty(700)
     K.facet_kernel(S[None], coef, H, phih, full, eps, P, oe, op)
-    re, rp = K.facet_reference(S, eps, P)
+    re, rp = R.facet_reference(S, eps, P)
     np.testing.assert_allclose(oe, re, atol=1e-13)
     np.testing.assert_allclose(op, rp, atol=1e-13)
     oe2, op2 = np.empty_like(oe), np.empty_like(op)
     K.facet_kernel_parallel(S[None], coef, H, phih, full, eps, P, oe2, op2)
     np.testing.assert_array_equal(oe2, oe)
     np.testing.assert_array_equal(op2, op)
+    # no eps (a perimeter call): the eps work is skipped, the perimeter is the same
+    none = np.empty(0)
+    phih0, full0 = K.facet_tables(H, none)
+    oe0, op0 = np.empty((700, 0)), np.empty(700)
+    K.facet_kernel(S[None], coef, H, phih0, full0, none, P, oe0, op0)
+    np.testing.assert_array_equal(op0, op)
     # a stack of rotated seeds = the average over the rotated points Q g
     Q = gaussiso.random_rotation(k, 1)
     Sr = np.ascontiguousarray(np.stack([S, -S, S @ Q]))
     oe3, op3 = np.empty_like(oe), np.empty_like(op)
     K.facet_kernel(Sr, coef, H, phih, full, eps, P, oe3, op3)
-    parts = [K.facet_reference(S, eps, x) for x in (P, -P, P @ Q.T)]
+    parts = [R.facet_reference(S, eps, x) for x in (P, -P, P @ Q.T)]
     np.testing.assert_allclose(oe3, sum(x[0] for x in parts) / 3, atol=1e-13)
     np.testing.assert_allclose(op3, sum(x[1] for x in parts) / 3, atol=1e-13)
     # axis lines
@@ -69,7 +76,7 @@ def test_kernels_match_numpy_references(m, k):
     W = K.interface_weights(S)
     le, lc, lp = np.empty((700, 4)), np.empty((700, m)), np.empty(700)
     K.lines_kernel(S, sq, D, W, eps, P, le, lc, lp, True)
-    re, rc, rp = K.lines_reference(S, eps, P)
+    re, rc, rp = R.lines_reference(S, eps, P)
     np.testing.assert_allclose(le, re, atol=1e-13)
     np.testing.assert_allclose(lc, rc, atol=1e-13)
     np.testing.assert_allclose(lp, rp, atol=1e-13)
@@ -78,6 +85,11 @@ def test_kernels_match_numpy_references(m, k):
     K.lines_kernel_parallel(S, sq, D, W, eps, P, le2, lc2, lp2, True)
     np.testing.assert_array_equal(le2, le)
     np.testing.assert_array_equal(lc2, lc)
+    np.testing.assert_array_equal(lp2, lp)
+    le0, lc0, lp0 = np.empty((700, 0)), np.empty_like(lc), np.empty_like(lp)
+    K.lines_kernel(S, sq, D, W, none, P, le0, lc0, lp0, True)
+    np.testing.assert_array_equal(lc0, lc)
+    np.testing.assert_array_equal(lp0, lp)
 
 
 # ----------------------------------------------------------------------------- vs exact

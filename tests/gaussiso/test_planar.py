@@ -270,6 +270,34 @@ def test_non_cone_against_monte_carlo(seed, m):
         assert abs(q_hat - exact) < 5 * math.sqrt(exact * (1 - exact) / n), (eps, q_hat, exact)
 
 
+
+@pytest.mark.parametrize("kind", ["simplicial", "non-cone"])
+def test_namesakes_at_top_level_agree(kind):
+    """The planar functions and their top-level counterparts (documented side by side in the
+    module docstring) compute the same quantities: exactly for the simplicial cluster, within
+    5 standard errors of the top-level Monte Carlo otherwise."""
+    part = gaussiso.simplicial_cluster(3, 2, rng=4) if kind == "simplicial" else _random_partition(3, 5)
+    pairs = [
+        (pl.cell_measures(part), gaussiso.cell_measures(part, n_samples=20000, rng=1)),
+        (pl.perimeter(part), gaussiso.gaussian_perimeter(part, n_samples=20000, rng=2)),
+        (pl.eps_boundary_measure(part, 0.2), gaussiso.eps_boundary_measure(part, 0.2, n_samples=20000, rng=3)),
+    ]
+    for exact, top in pairs:
+        # exact (closed form or quadrature) at top level too for the simplicial cluster
+        assert top.n_samples == (0 if kind == "simplicial" else 20000)
+        tol = 5 * np.hypot(exact.stderr, top.stderr) + 1e-13
+        assert np.all(np.abs(np.asarray(exact.value) - np.asarray(top.value)) <= tol), (exact, top)
+    # Shared names, and the documentation that sets them side by side.
+    shared = set(pl.__all__) & set(gaussiso.__all__)
+    assert shared == {"cell_measures", "eps_boundary_measure"}
+    for name in sorted(shared) + ["perimeter", "gaussian_perimeter"]:
+        assert f"``{name}``" in pl.__doc__
+    # The keyword arguments differ and are keyword-only: a call meant for the other family fails.
+    with pytest.raises(TypeError, match="method"):
+        pl.eps_boundary_measure(part, 0.2, method="mc")
+    with pytest.raises(TypeError, match="radius"):
+        gaussiso.eps_boundary_measure(part, 0.2, radius=5.0)
+
 def test_cells_geometry_and_interfaces():
     part = _random_partition(3, 6)
     cells = pl.voronoi_cells(part)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import gaussiso
 from gaussiso import _kernels as K
+from gaussiso import _reference as R
 from gaussiso import bounds
 from gaussiso._simplex_exact import simplex_eps_boundary, simplex_perimeter
 from gaussiso.testing import (
@@ -39,14 +40,14 @@ def test_kernels_agree_and_are_consistent(p, seed):
     phih, full = K.facet_tables(H, eps)
     fe, fp = np.empty((200, 5)), np.empty(200)
     K.facet_kernel(S[None], coef, H, phih, full, eps, P, fe, fp)
-    re, rp = K.facet_reference(S, eps, P)
+    re, rp = R.facet_reference(S, eps, P)
     np.testing.assert_allclose(fe, re, atol=1e-12)
     np.testing.assert_allclose(fp, rp, atol=1e-12)
     sq = np.einsum("ij,ij->i", S, S)
     D = np.sqrt(((S[:, None] - S[None]) ** 2).sum(-1))
     le, lc, lp = np.empty((200, 5)), np.empty((200, m)), np.empty(200)
     K.lines_kernel(S, sq, D, K.interface_weights(S), eps, P, le, lc, lp, True)
-    re, rc, rp = K.lines_reference(S, eps, P)
+    re, rc, rp = R.lines_reference(S, eps, P)
     np.testing.assert_allclose(le, re, atol=1e-12)
     np.testing.assert_allclose(lc, rc, atol=1e-12)
     # per-point values: measures in [0, 1], monotone in eps, cells sum to 1
