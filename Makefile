@@ -10,12 +10,12 @@ TORCH_SPEC ?= torch==2.13.0
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test test-slow test-examples test-all bench docs clean
+.PHONY: install demo test test-slow test-examples test-all bench docs lint typecheck build-check figures clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[gan,test,docs]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[gan,test,docs,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,5 +42,36 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
+# Lint and format check (ruff) and static types of the gaussiso core (mypy).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+# The sdist and the wheel build, and the wheel installs into a clean environment and imports.
+build-check: $(STAMP)
+	rm -rf dist .build-check
+	$(PY) -m build --sdist --wheel --outdir dist . >/dev/null
+	$(PYTHON) -m venv .build-check
+	.build-check/bin/python -m pip install -q --disable-pip-version-check dist/*.whl
+	cd /tmp && $(CURDIR)/.build-check/bin/python -c "import gaussiso, gaussiso.utils; p = gaussiso.simplicial_cluster(3, 2); print('wheel ok:', gaussiso.__version__, round(float(gaussiso.gaussian_perimeter(p).value), 6))"
+	tar -tzf dist/gaussiso-*.tar.gz | grep -q "gaussiso-.*/gaussiso/_kernels.py"
+	rm -rf .build-check
+
+# The pictures under docs/_static, regenerated from the scripts that make them.
+figures: $(STAMP)
+	rm -rf .figures && mkdir -p .figures
+	$(PY) examples/core_tables.py --out .figures/core
+	$(PY) examples/figure2_modes.py --out .figures/fig2
+	$(PY) examples/figure3_partitions.py --out .figures/fig3
+	$(PY) -m gan demo --out .figures/demo
+	cp .figures/core/eps_boundary.png .figures/core/perimeter.png .figures/core/bounds.png docs/_static/
+	cp .figures/fig2/figure2.png .figures/fig3/figure3.png docs/_static/
+	cp .figures/demo/mix3_d2/gradient_norm.png docs/_static/demo_mix3_gradient_norm.png
+	cp .figures/demo/mix4_d3/latent_sphere.png docs/_static/demo_mix4_sphere.png
+	rm -rf .figures
+
 clean:
-	rm -rf $(VENV) .numba_cache docs/_build demo_out .pytest_cache
+	rm -rf $(VENV) .numba_cache docs/_build demo_out .pytest_cache dist .build-check .figures
