@@ -49,7 +49,7 @@ def label_by_nearest_mode(x, centers, radius: float) -> np.ndarray:
     x : array_like or torch.Tensor, shape (n, D)
         Samples (images are flattened).
     centers : array_like, shape (m, D)
-        Mode centres :math:`X_i`.
+        Mode centers :math:`X_i`.
     radius : float
         Support radius ``r >= 0`` (``inf`` labels every sample by its nearest mode).
 
@@ -69,7 +69,7 @@ def label_by_nearest_mode(x, centers, radius: float) -> np.ndarray:
     r = float(radius)
     if not (r >= 0):
         raise ValueError(f"radius must be >= 0, got {radius!r}")
-    # float64 and an explicit difference: no cancellation near the centres
+    # float64 and an explicit difference: no cancellation near the centers
     d2 = np.empty((a.shape[0], c.shape[0]))
     for i in range(c.shape[0]):
         diff = a - c[i]

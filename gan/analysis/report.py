@@ -126,11 +126,11 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
         ``(n, latent_dim) -> (n, ...)``, in eval mode.
     latent_dim : int
     centers : array_like, shape (m, D), optional
-        Mode centres (mixtures): labels by nearest mode within ``support_radius``.
+        Mode centers (mixtures): labels by nearest mode within ``support_radius``.
     support_radius : float, optional
         Needed with ``centers``.
     labeller : callable, optional
-        ``samples -> labels`` (``-1`` = outside) when there are no centres (images); ``m`` is
+        ``samples -> labels`` (``-1`` = outside) when there are no centers (images); ``m`` is
         its attribute ``n_classes`` when present, else ``max(label) + 1`` over the drawn latents.
     sampler : gan.latents.LatentSampler, optional
         The run's latent prior; ``None`` or a Gaussian sampler: standard Gaussian latents from

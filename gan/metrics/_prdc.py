@@ -18,7 +18,7 @@ whose distances come from scikit-learn: for float32 input, squared distances
 and square-rooted in float32; for other input the same in float64. Every comparison is a
 comparison of two such rounded values, so near-ties are decided by that rounding.
 
-We therefore work in two tiers. A fast tier computes squared distances of (mean-centred, where
+We therefore work in two tiers. A fast tier computes squared distances of (mean-centered, where
 that helps) data in float32 by matrix products, with a rigorous bound ``Delta`` on their error against the exact
 squared distance (a gamma_D bound for the dot product plus the casts and additions, and the
 float64 error of scikit-learn's own route). A comparison whose outcome is the same for every
@@ -81,7 +81,7 @@ class Convention:
         ``nearest_k`` used when none is given.
     emulate_sklearn : bool
         Reproduce scikit-learn's rounded distances exactly (the ``prdc`` package); otherwise
-        distances are this module's float32 squared distances of mean-centred features.
+        distances are this module's float32 squared distances of mean-centered features.
     """
 
     name: str
@@ -211,16 +211,16 @@ class _Exact:
 @dataclass
 class _Set:
     raw: torch.Tensor  # features as given (float32 or float64), on the device
-    c: torch.Tensor  # float32 features for the first tier (centred copy, or raw float32)
+    c: torch.Tensor  # float32 features for the first tier (centered copy, or raw float32)
     a: torch.Tensor  # float64 squared norms of ``c``
     a32: torch.Tensor  # the same in float32
     big: torch.Tensor | None  # float64 squared norms of raw rows (scikit-learn's), emulation only
 
 
-def _prepare(raw, centre, emulate):
+def _prepare(raw, center, emulate):
     n = raw.shape[0]
     chunk = max(1, _PAIR_BUDGET // raw.shape[1])
-    if centre is None:  # use float32 features as they are, without a copy
+    if center is None:  # use float32 features as they are, without a copy
         a = torch.empty(n, dtype=torch.float64, device=raw.device)
         for s in range(0, n, chunk):
             a[s:s + chunk] = raw[s:s + chunk].double().square().sum(1)
@@ -229,7 +229,7 @@ def _prepare(raw, centre, emulate):
     c = torch.empty(raw.shape, dtype=torch.float32, device=raw.device)
     a = torch.empty(n, dtype=torch.float64, device=raw.device)
     for s in range(0, n, chunk):
-        blk = raw[s:s + chunk].double() - centre
+        blk = raw[s:s + chunk].double() - center
         c[s:s + chunk] = blk
         a[s:s + chunk] = c[s:s + chunk].double().square().sum(1)
     big = _sklearn_sq_norms(raw) if emulate else None
@@ -246,7 +246,7 @@ def _matmul_unit(device) -> float:
 
 def _rel_bound(dim, device) -> float:
     # |q - s| <= (D*u32*1.01 + 2*u_in + 16*u32) * (|x|^2 + |y|^2): dot product (gamma_D),
-    # rounding of the inputs to the matmul precision, casts of the centred features and of
+    # rounding of the inputs to the matmul precision, casts of the centered features and of
     # the norms, and the two additions; doubled for safety.
     return 2.0 * (1.01 * dim * _U32 + 2.0 * _matmul_unit(device) + 16.0 * _U32)
 
@@ -394,7 +394,7 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
         ``"prdc"``: identical to ``prdc.compute_prdc`` 0.2 (Euclidean distances with
         scikit-learn's rounding; float32 arithmetic when both inputs are float32, else float64;
         strict ``<``). ``"kynkaanniemi"``: squared distances in float32 (computed from
-        mean-centred features), ``<=``; density and coverage follow the same rule.
+        mean-centered features), ``<=``; density and coverage follow the same rule.
     device : {"auto", "cpu", "cuda"} or torch.device, default "auto"
     block_size : int, optional
         Rows per block; memory is ``O(block_size * max(n_real, n_fake))``. Default: about
@@ -407,7 +407,7 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
 
         with Euclidean radii ``R_i`` (reals whose radius exceeds the median are left out, as
         in Kynkaanniemi et al. 2019). Computed from the float32 tier (relative accuracy about
-        ``D * 1e-7`` of the norms of the centred features over the distance).
+        ``D * 1e-7`` of the norms of the centered features over the distance).
 
     Returns
     -------
@@ -473,19 +473,19 @@ def _prdc_impl(real_t, fake_t, ks, conv, dev, block_size, want_realism):
 
     # Centre both sets on the real mean: distances are unchanged and the float32 tier's error,
     # proportional to the squared norms, shrinks.
-    centre = torch.zeros(dim, dtype=torch.float64, device=dev)
+    center = torch.zeros(dim, dtype=torch.float64, device=dev)
     step = max(1, _PAIR_BUDGET // dim)
     for s in range(0, n_r, step):
-        centre += real_t[s:s + step].double().sum(0)
-    centre /= n_r
+        center += real_t[s:s + step].double().sum(0)
+    center /= n_r
     if emulate and float32_path:
         # When centring would shrink the squared norms (hence the error band) by less than
         # 10%, skip it and spare the two float32 copies; the exact tier does not depend on it.
         msq = sum(float(real_t[s:s + step].double().square().sum()) for s in range(0, n_r, step)) / n_r
-        if float(centre @ centre) < 0.1 * msq:
-            centre = None
-    rs = _prepare(real_t, centre, emulate)
-    fs = _prepare(fake_t, centre, emulate)
+        if float(center @ center) < 0.1 * msq:
+            center = None
+    rs = _prepare(real_t, center, emulate)
+    fs = _prepare(fake_t, center, emulate)
 
     rel = _rel_bound(dim, dev) if emulate else 0.0
     rel64 = 2.0 * (2 * dim + 8) * 1.01 * _U64 if emulate else 0.0
