@@ -33,20 +33,20 @@ from typing import Optional
 
 import numpy as np
 
-__all__ = ["Share", "PartitionStats", "LipschitzEstimate", "BoundaryMeasure", "BoundsAtEps", "ProbeSummary",
-           "SimplicialSummary", "ValueSummary", "JacobianSummary", "GeodesicSummary", "RunAnalysis"]
+__all__ = ["to_plain", "Share", "PartitionStats", "LipschitzEstimate", "BoundaryMeasure", "BoundsAtEps",
+           "ProbeSummary", "SimplicialSummary", "ValueSummary", "JacobianSummary", "GeodesicSummary", "RunAnalysis"]
 
 
-def _plain(x):
+def to_plain(x):
     """JSON-ready Python: dataclasses -> dicts, arrays -> lists, non-finite floats -> None."""
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+        return {f.name: to_plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
     if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
+        return {str(k): to_plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
+        return [to_plain(v) for v in x]
     if isinstance(x, np.ndarray):
-        return _plain(x.tolist())
+        return to_plain(x.tolist())
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
     if isinstance(x, (int, np.integer)):
@@ -55,7 +55,7 @@ def _plain(x):
         v = float(x)
         return v if math.isfinite(v) else None
     if hasattr(x, "detach"):  # a torch tensor, without importing torch here
-        return _plain(x.detach().cpu().numpy())
+        return to_plain(x.detach().cpu().numpy())
     return x
 
 
@@ -86,7 +86,7 @@ class _JSONResult:
 
     def to_dict(self) -> dict:
         """Plain Python: nested dicts, arrays as lists, non-finite floats as ``None``."""
-        return _plain(self)
+        return to_plain(self)
 
     def to_json(self, indent: Optional[int] = 2) -> str:
         """Strict JSON (``allow_nan=False``: a non-finite number is written ``null``)."""
@@ -437,7 +437,7 @@ class RunAnalysis(_JSONResult):
         """The main numbers, flat and JSON-ready (what ``python -m gan analyze`` prints)."""
         b, p = self.bounds, self.precision
         matched = None if b is None else b.matched
-        return _plain({
+        return to_plain({
             "precision": None if p is None else p.value,
             "logreg_accuracy": self.logreg.accuracy,
             "convex_accuracy": self.convex.accuracy,
