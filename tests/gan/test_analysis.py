@@ -354,3 +354,13 @@ def test_geodesic_avoids_a_bump():
     assert res.labels.shape == (33,) and res.labels[0] == 0 and res.labels[-1] == 1
     with pytest.raises(ValueError, match="n_nodes"):
         geodesic(G, z0, z1, n_nodes=2)
+
+
+def test_import_gan_is_light():
+    # `import gan` imports no subpackage and not torch; subpackages load on first use
+    import subprocess
+    import sys
+
+    code = ("import sys, gan; assert 'torch' not in sys.modules and 'gan.analysis' not in sys.modules; "
+            "assert set(gan.__all__) >= {'analysis', 'latents', 'metrics', 'data', 'training'}")
+    subprocess.run([sys.executable, "-c", code], check=True)
