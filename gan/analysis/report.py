@@ -64,6 +64,14 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
 
     ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is not a
     positive finite number. The method is :func:`gaussiso.eps_boundary_measure`'s ``"auto"``.
+
+    Examples
+    --------
+    >>> b = boundary_measure(3, 2, 0.1)  # three 120-degree sectors of the plane
+    >>> round(b.precision, 4), b.method
+    (0.8833, 'quadrature')
+    >>> boundary_measure(5, 2, 0.1) is None  # no simplicial 5-cluster in the plane
+    True
     """
     if m < 2 or m > d + 1 or not (eps > 0) or not math.isfinite(eps):
         return None
@@ -84,6 +92,12 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float) 
 
     ``eps_min = d_min / lipschitz`` and ``eps_max = d_max / lipschitz``; a bound outside its
     statement's hypotheses is ``None`` with a note saying why. See :class:`BoundsAtEps`.
+
+    Examples
+    --------
+    >>> b = bounds_at_eps(3, 2, d_min=1.0, d_max=1.0, lipschitz=5.0)
+    >>> b.eps_min, round(b.corollary_3_6, 4), round(b.matched_half.precision, 4)
+    (0.2, 0.9532, 0.8833)
     """
     from gaussiso import bounds
 

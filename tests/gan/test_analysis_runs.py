@@ -314,6 +314,10 @@ def test_short_trained_mixture_run_end_to_end(tmp_path):
     m = len(run.dataset.centers)
     _check_analysis_json(res, m, run.sampler.latent_dim)
     assert res.preset == "mixture" and res.step == run.step
+    # the run's latent prior and data, under the keys TrainConfig writes
+    assert res.config["latent"] == run.config["latent"] == "gaussian"
+    assert res.config["sampler_options"] == run.config["sampler_options"]
+    assert res.config["data_options"] == run.config["data_options"]
     # the precision is recomputable from the same latents (Gaussian prior: seed 0 of the analysis)
     z = torch.randn(20_000, run.sampler.latent_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
