@@ -211,6 +211,15 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
         ``pairs`` (max ratio), ``pairs_quantile``, ``gradient`` (max spectral norm),
         ``gradient_quantile``, ``estimate`` (the larger of ``pairs`` and ``gradient``),
         ``n``, ``delta``, ``quantile``; ``lipschitz_upper_bound`` is ``None`` (not certified here).
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = torch.tensor([[2.0, 0.0], [0.0, 0.5]], dtype=torch.float64)
+    >>> z = torch.randn(100, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    >>> lip = lipschitz_estimate(lambda x: x @ A.T, z)
+    >>> round(lip.gradient, 9), lip.estimate <= 2.0 + 1e-9, lip.lipschitz_upper_bound
+    (2.0, True, None)
     """
     if not float(delta) > 0:
         raise ValueError(f"delta must be > 0, got {delta!r}")
