@@ -15,15 +15,15 @@ What it does, on CPU in a few minutes (``--quick``: well under a minute):
    ``eps = D / (2 L)`` with ``rule="projection"``, which is exactly ``L``-Lipschitz, and analyses
    them the same way;
 4. writes ``OUT/report.md`` (Markdown, figures embedded by relative path),
-   ``OUT/summary.json``, and prints the summary table.
+   ``OUT/summary.json``, and prints the summary table (the writing lives in
+   :mod:`gan._demo_report`; this module only runs the experiments).
 
 Runs live in ``OUT/runs/<name>``; running the demo again replaces them.
 """
 
 from __future__ import annotations
 
-import json
-import math
+import dataclasses
 import shutil
 import sys
 import time
@@ -112,85 +112,8 @@ def _optimal(run_dir: Path, name: str, eps: float, rule: str, latent_dim: int, r
     return out
 
 
-def _fmt(x, nd=3):
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return f"{x:.{nd}f}"
-
-
-def _pm(x, se, nd=3):
-    if x is None:
-        return "n/a"
-    return f"{x:.{nd}f} ± {se:.{nd}f}" if se is not None else f"{x:.{nd}f}"
-
-
-def _row(label, kind, m, d, a, *, eps, lip, thm_ok):
-    return {
-        "run": label, "kind": kind, "m": m, "latent_dim": d,
-        "precision": a.get("precision"), "precision_stderr": a.get("precision_stderr"),
-        "logreg_accuracy": a.get("logreg_accuracy"), "logreg_accuracy_stderr": a.get("logreg_accuracy_stderr"),
-        "convex_accuracy": a.get("convex_accuracy"), "convex_accuracy_stderr": a.get("convex_accuracy_stderr"),
-        "simplicial_agreement": a.get("simplicial_agreement"),
-        "simplicial_agreement_stderr": a.get("simplicial_agreement_stderr"),
-        "is_simplicial": a.get("is_simplicial"),
-        "lipschitz_estimate": a.get("lipschitz_estimate"),
-        "lipschitz_used": lip, "eps": eps,
-        "corollary_3_6_bound": a.get("corollary_3_6_bound"),
-        "theorem_3_7_bound": a.get("theorem_3_7_bound") if thm_ok else None,
-        "exact_optimal_precision": (a.get("expected_precision_config") if kind == "optimal"
-                                    else a.get("optimal_precision_matched")),
-    }
-
-
-def _table(rows) -> list[str]:
-    head = ("run", "m", "d", "precision", "LogReg acc", "Convex acc", "agree A*", "L est", "eps",
-            "Cor3.6 ≤", "Thm3.7 ≥", "exact 1-γ(∂^ε A*)")
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    for r in rows:
-        lines.append("| " + " | ".join([
-            r["run"], str(r["m"]), str(r["latent_dim"]),
-            _pm(r["precision"], r["precision_stderr"]),
-            _pm(r["logreg_accuracy"], r["logreg_accuracy_stderr"]),
-            _pm(r["convex_accuracy"], r["convex_accuracy_stderr"]),
-            _pm(r["simplicial_agreement"], r["simplicial_agreement_stderr"]),
-            _fmt(r["lipschitz_estimate"], 2), _fmt(r["eps"], 4),
-            _fmt(r["corollary_3_6_bound"]), _fmt(r["theorem_3_7_bound"]), _fmt(r["exact_optimal_precision"]),
-        ]) + " |")
-    return lines
-
-
-def _plot_training(run_dir: Path, name: str) -> str | None:
-    """Wasserstein estimate and mode precision over training, from metrics.jsonl."""
-    path = run_dir / "metrics.jsonl"
-    if not path.is_file():
-        return None
-    recs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    w = [(r["step"], r["wdist"]) for r in recs if "wdist" in r]
-    p = [(r["step"], r["eval/precision"]) for r in recs if "eval/precision" in r]
-    if not w:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    ax.plot(*zip(*w), color="C0", lw=1)
-    ax.set_xlabel("generator step")
-    ax.set_ylabel("Wasserstein estimate", color="C0")
-    if p:
-        ax2 = ax.twinx()
-        ax2.plot(*zip(*p), "o-", color="C3")
-        ax2.set_ylabel("mode precision", color="C3")
-        ax2.set_ylim(0, 1)
-    ax.set_title(f"training of {name}")
-    fig.tight_layout()
-    fig.savefig(run_dir / "training.png", dpi=90)
-    plt.close(fig)
-    return "training.png"
-
-
 def run(args) -> int:
+    from gan import _demo_report as report
     from gan.analysis import analyze_run
 
     t_start = time.perf_counter()
@@ -218,14 +141,13 @@ def run(args) -> int:
         t0 = time.perf_counter()
         a = analyze_run(run_dir, device=args.device, seed=args.seed, **sizes)
         _stage(f"analysed {name} in {time.perf_counter() - t0:.1f} s")
-        L = a.get("lipschitz_estimate")
-        D = a.get("d_min")
-        rows.append(_row(f"GAN {name}", "gan", m, d, a, eps=a.get("eps_matched"), lip=L, thm_ok=m <= d))
-        training_png = _plot_training(run_dir, name)
+        L, D = a.lipschitz.estimate, a.d_min
+        rows.append(report.row(f"GAN {name}", "gan", m, d, a, eps=a.eps_matched, lip=L, thm_ok=m <= d))
+        training_png = report.plot_training(run_dir, name)
         details[name] = {"train_seconds": secs, "analysis": a}
 
         k += 1
-        opt_rows = []
+        opt_runs = []
         if L is None or D is None or not (L > 0):
             _stage(f"stage {k}/{n_stages}: no Lipschitz estimate for {name}; skipping G*_eps")
         else:
@@ -241,92 +163,21 @@ def run(args) -> int:
                     _stage(f"analysis of {oname} failed with figures ({type(exc).__name__}: {exc}); "
                            f"retrying without figures")
                     ao = analyze_run(odir, device=args.device, seed=args.seed, figures=False, **sizes)
-                    ao["figure_error"] = f"{type(exc).__name__}: {exc}"
+                    ao = dataclasses.replace(ao, figure_error=f"{type(exc).__name__}: {exc}")
                 _stage(f"analysed {oname} in {time.perf_counter() - t0:.1f} s")
                 label = f"G* {name} ({rule}, ε=D/{'L' if tag == 'eq8' else '2L'})"
-                r = _row(label, "optimal", m, d, ao, eps=eps, lip=ao.get("lipschitz_estimate"), thm_ok=m <= d)
-                rows.append(r)
-                opt_rows.append((oname, odir, ao))
+                rows.append(report.row(label, "optimal", m, d, ao, eps=eps, lip=ao.lipschitz.estimate,
+                                       thm_ok=m <= d))
+                opt_runs.append((oname, ao))
                 details[oname] = {"analysis": ao, "eps": eps, "rule": rule}
+        sections.append(report.experiment_section(name, m, dim, d, steps, secs, a, n_lipschitz=sizes["n_lipschitz"],
+                                                  training_png=training_png, optimal_runs=opt_runs))
 
-        # report section for this experiment
-        rel = Path("runs") / name
-        sec = [f"## {name}: {m} equidistant modes in R^{dim}, {d}-D latent", ""]
-        sec.append(f"Trained {steps} generator steps in {secs:.1f} s. "
-                   f"Precision {_pm(a.get('precision'), a.get('precision_stderr'))}, LogReg accuracy "
-                   f"{_pm(a.get('logreg_accuracy'), a.get('logreg_accuracy_stderr'))}, Convex accuracy "
-                   f"{_pm(a.get('convex_accuracy'), a.get('convex_accuracy_stderr'))}; agreement of the latent "
-                   f"partition with the fitted simplicial cluster "
-                   f"{_pm(a.get('simplicial_agreement'), a.get('simplicial_agreement_stderr'))} "
-                   f"(verdict `is_simplicial = {a.get('is_simplicial')}`).")
-        sec.append("")
-        cells = a.get("partition", {})
-        if isinstance(cells, dict) and cells.get("cell_mass") is not None:
-            sec.append(f"Latent cell masses (share of all latents; 1/m = {1 / m:.3f} is balanced): "
-                       f"{', '.join(_fmt(x) for x in cells['cell_mass'])}; off-support mass "
-                       f"{_fmt(cells.get('outside_mass'))}.")
-            sec.append("")
-        if L:
-            sec.append(f"Empirical Lipschitz constant L ≈ {L:.2f} (a lower bound: a maximum over "
-                       f"{sizes['n_lipschitz']} latents), mode distance D = {D:.3f}, so ε = D/L = {D / L:.4f}.")
-            sec.append("")
-        figs = [f for f in (a.get("figures") or [])]
-        if training_png:
-            figs = [training_png] + figs
-        for f in figs:
-            sec.append(f"![{name} {f}]({(rel / f).as_posix()})")
-        sec.append("")
-        for oname, odir, ao in opt_rows:
-            for f in (ao.get("figures") or []):
-                if "gradient" in f or "partition" in f:
-                    sec.append(f"![{oname} {f}]({(Path('runs') / oname / f).as_posix()})")
-        sec.append("")
-        sections.append(sec)
-
-    # ------------------------------------------------------------------------------ report
-    table = _table(rows)
     total = time.perf_counter() - t_start
-    summary = {"quick": quick, "steps": steps, "seed": args.seed, "seconds": total, "rows": rows,
-               "experiments": [dict(zip(("name", "m", "dim", "latent_dim"), e)) for e in EXPERIMENTS],
-               "details": details}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
-    md = ["# gaussiso demo: trained GANs against the simplicial optimum", ""]
-    md.append(f"{'Quick version (a pipeline check; the GANs are barely trained). ' if quick else ''}"
-              f"{steps} generator steps per GAN, seed {args.seed}, total {total:.0f} s.")
-    md += ["", "## Summary", ""] + table + [""]
-    md += [
-        "Columns: precision = share of samples within the support radius of a mode (for G*, of a Dirac "
-        "mode); LogReg / Convex accuracy as in Table 1 of Issenhuth et al. (2023); *agree A\\** = share of "
-        "latents that the fitted simplicial cluster puts in the same cell as the generator; *L est* = "
-        "empirical Lipschitz constant; *eps* = ε used for the bounds (GAN rows: D/L) or the width of G*; "
-        "*Cor3.6 ≤* = upper bound of eq. (4) at ε_min = D/L (as printed in the paper); *Thm3.7 ≥* = "
-        "eq. (7) with C = 1 (needs m ≤ d, hence n/a when m = d + 1); *exact* = 1 - γ(∂^ε A*) computed "
-        "exactly, the precision G*_ε must have. G* with the projection rule at ε = D/(2L) is exactly "
-        "L-Lipschitz, so its precision is the best a generator of the GAN's Lipschitz constant can "
-        "reach on these modes (corrected Lemma 3.5).",
-        "",
-    ]
-    for sec in sections:
-        md += sec
-    (out / "report.md").write_text("\n".join(md) + "\n")
-
+    table = report.write_report(out, quick=quick, steps=steps, seed=args.seed, seconds=total, rows=rows,
+                                sections=sections, details=details, experiments=EXPERIMENTS)
     print()
     print("\n".join(table))
     print()
     _stage(f"done in {total:.0f} s: {out / 'report.md'}, {out / 'summary.json'}")
     return 0
-
-
-def _json_default(x):
-    try:
-        import numpy as np
-
-        if isinstance(x, np.generic):
-            return x.item()
-        if isinstance(x, np.ndarray):
-            return x.tolist()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(x, Path):
-        return str(x)
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")

@@ -1,6 +1,6 @@
 r"""A torch twin of :class:`gaussiso.OptimalGenerator` (the explicit :math:`G^*_\varepsilon`).
 
-The module holds the partition seeds, the mode centres and radii as float64 buffers and
+The module holds the partition seeds, the mode centers and radii as float64 buffers and
 evaluates the same formulas as the numpy class (see :mod:`gaussiso._generator` for the
 mathematics), in float64, returning float32 by default. A run directory written by
 :meth:`OptimalGeneratorModule.save_run` holds only ``config.json``: the generator is a closed
@@ -70,7 +70,7 @@ class OptimalGeneratorModule(nn.Module):
     seeds : array_like, shape (m, latent_dim)
         Seeds of the simplicial cluster (equidistant).
     centers : array_like, shape (m, D)
-        Mode centres.
+        Mode centers.
     eps : float
         Boundary width ``> 0``.
     radii : array_like of shape (m,), optional
@@ -245,5 +245,5 @@ def load_run_dir(run_dir, device="auto", out_dtype=torch.float32) -> OptimalGene
         rule=cfg.get("rule", "eq8"), out_dtype=out_dtype,
     )
     if int(cfg.get("m", net.m)) != net.m or int(cfg.get("latent_dim", net.latent_dim)) != net.latent_dim:
-        raise ValueError(f"{path}: m / latent_dim do not match the stored centres and seeds")
+        raise ValueError(f"{path}: m / latent_dim do not match the stored centers and seeds")
     return net.to(resolve_device(device))

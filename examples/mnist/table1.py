@@ -60,14 +60,14 @@ def main(argv=None) -> int:
                             labeller=lambda x: label_by_classifier(x, clf, 0.0), seed=args.seed,
                             device=run.device, **sizes)
     res = {"quick": bool(args.quick), "steps": run.step, "train_seconds": secs, "n_eval": n_eval, "metrics": met,
-           "logreg_accuracy": ana["logreg_accuracy"], "logreg_accuracy_stderr": ana["logreg_accuracy_stderr"],
-           "convex_accuracy": ana["convex_accuracy"], "convex_accuracy_stderr": ana["convex_accuracy_stderr"],
+           "logreg_accuracy": ana.logreg.accuracy, "logreg_accuracy_stderr": ana.logreg.stderr,
+           "convex_accuracy": ana.convex.accuracy, "convex_accuracy_stderr": ana.convex.stderr,
            "paper": PAPER, "seconds": time.perf_counter() - t0}
     md = ["| | precision | recall | density | coverage | FID | LogReg acc | Convex acc |",
           "|---|---|---|---|---|---|---|---|",
           f"| ours, prdc order ({run.step} steps) | {100 * met['precision']:.1f} | {100 * met['recall']:.1f} | "
           f"{100 * met['density']:.1f} | {100 * met['coverage']:.1f} | {met['fid']:.2f} | "
-          f"{100 * ana['logreg_accuracy']:.1f} | {100 * ana['convex_accuracy']:.1f} |",
+          f"{100 * ana.logreg.accuracy:.1f} | {100 * ana.convex.accuracy:.1f} |",
           f"| ours, paper's (fake, real) order | {100 * met['paper_order']['precision']:.1f} | "
           f"{100 * met['paper_order']['recall']:.1f} | | | | | |",
           f"| paper, Table 1 | {PAPER['precision']} | | | | | {PAPER['logreg_accuracy']} | {PAPER['convex_accuracy']} |"]

@@ -28,11 +28,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing")
 
 
-_SHOWN = ("precision", "logreg_accuracy", "convex_accuracy", "simplicial_agreement", "is_simplicial",
-          "lipschitz_estimate", "eps_matched", "gamma_eps_boundary_matched", "corollary_3_6_bound",
-          "theorem_3_7_bound")
-
-
 def run(args) -> int:
     from .report import analyze_run
 
@@ -52,6 +47,6 @@ def run(args) -> int:
                       grid_resolution=args.grid_resolution, confidence_threshold=args.confidence_threshold,
                       classifier_path=args.classifier, checkpoint=ckpt)
     if not args.quiet:
-        print(json.dumps({k: res.get(k) for k in _SHOWN}, indent=2))
-        print(f"wrote {args.run_dir}/analysis.json" + (f" and {len(res['figures'])} figures" if res["figures"] else ""))
+        print(json.dumps(res.headline(), indent=2))
+        print(f"wrote {args.run_dir}/analysis.json" + (f" and {len(res.figures)} figures" if res.figures else ""))
     return 0

@@ -87,7 +87,7 @@ def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, re
     """Figure 2-like (left): the modes and their Voronoi diagram in data space.
 
     For data of dimension ``D > 2`` everything is projected on the plane of the first two
-    principal axes of the centres, and the diagram drawn is that of the projected centres
+    principal axes of the centers, and the diagram drawn is that of the projected centers
     (exact for ``D = 2``; an illustration otherwise).
 
     Parameters
@@ -101,7 +101,7 @@ def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, re
     resolution : int
         Grid points per side for the cell boundaries.
     margin : float
-        Relative margin around the centres.
+        Relative margin around the centers.
 
     Returns
     -------

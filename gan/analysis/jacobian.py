@@ -22,6 +22,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .results import LipschitzEstimate
+
 __all__ = [
     "jacobian",
     "pullback_metric",
@@ -180,7 +182,7 @@ def jacobian_geometry(G: Callable, z, **kwargs) -> dict:
 
 
 def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, quantile: float = 0.99,
-                       chunk_size: int = 512) -> dict:
+                       chunk_size: int = 512) -> LipschitzEstimate:
     r"""Empirical Lipschitz constant of ``G`` around given latents, two ways.
 
     Both are lower bounds of the true constant :math:`L` (maxima over finitely many points).
@@ -205,10 +207,19 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
 
     Returns
     -------
-    dict
+    LipschitzEstimate
         ``pairs`` (max ratio), ``pairs_quantile``, ``gradient`` (max spectral norm),
         ``gradient_quantile``, ``estimate`` (the larger of ``pairs`` and ``gradient``),
-        ``n``, ``delta``.
+        ``n``, ``delta``, ``quantile``; ``lipschitz_upper_bound`` is ``None`` (not certified here).
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = torch.tensor([[2.0, 0.0], [0.0, 0.5]], dtype=torch.float64)
+    >>> z = torch.randn(100, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    >>> lip = lipschitz_estimate(lambda x: x @ A.T, z)
+    >>> round(lip.gradient, 9), lip.estimate <= 2.0 + 1e-9, lip.lipschitz_upper_bound
+    (2.0, True, None)
     """
     if not float(delta) > 0:
         raise ValueError(f"delta must be > 0, got {delta!r}")
@@ -225,15 +236,16 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
             ratios.append(((f(b).double() - f(a).double()).norm(dim=1) / float(delta)).cpu().numpy())
     ratios = np.concatenate(ratios)
     spec = jacobian_geometry(G, zt, chunk_size=chunk_size)["spectral_norm"]
-    return {
-        "pairs": float(ratios.max()),
-        "pairs_quantile": float(np.quantile(ratios, quantile)),
-        "gradient": float(spec.max()),
-        "gradient_quantile": float(np.quantile(spec, quantile)),
-        "estimate": float(max(ratios.max(), spec.max())),
-        "n": int(zt.shape[0]),
-        "delta": float(delta),
-    }
+    return LipschitzEstimate(
+        estimate=float(max(ratios.max(), spec.max())),
+        pairs=float(ratios.max()),
+        pairs_quantile=float(np.quantile(ratios, quantile)),
+        gradient=float(spec.max()),
+        gradient_quantile=float(np.quantile(spec, quantile)),
+        n=int(zt.shape[0]),
+        delta=float(delta),
+        quantile=float(quantile),
+    )
 
 
 def latent_grid(extent: float = 3.0, resolution: int = 200):

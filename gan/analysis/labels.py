@@ -14,6 +14,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .results import PartitionStats
+
 __all__ = [
     "OUTSIDE",
     "label_by_nearest_mode",
@@ -49,7 +51,7 @@ def label_by_nearest_mode(x, centers, radius: float) -> np.ndarray:
     x : array_like or torch.Tensor, shape (n, D)
         Samples (images are flattened).
     centers : array_like, shape (m, D)
-        Mode centres :math:`X_i`.
+        Mode centers :math:`X_i`.
     radius : float
         Support radius ``r >= 0`` (``inf`` labels every sample by its nearest mode).
 
@@ -69,7 +71,7 @@ def label_by_nearest_mode(x, centers, radius: float) -> np.ndarray:
     r = float(radius)
     if not (r >= 0):
         raise ValueError(f"radius must be >= 0, got {radius!r}")
-    # float64 and an explicit difference: no cancellation near the centres
+    # float64 and an explicit difference: no cancellation near the centers
     d2 = np.empty((a.shape[0], c.shape[0]))
     for i in range(c.shape[0]):
         diff = a - c[i]
@@ -188,7 +190,7 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
     return lo, hi
 
 
-def partition_stats(labels, m: int) -> dict:
+def partition_stats(labels, m: int) -> PartitionStats:
     r"""Masses of the latent cells, off-support mass and balance of a labelled latent sample.
 
     Parameters
@@ -200,9 +202,10 @@ def partition_stats(labels, m: int) -> dict:
 
     Returns
     -------
-    dict
+    PartitionStats
         ``n``; ``cell_mass`` (m,) and ``cell_mass_stderr`` (m,): share of all latents in each
-        cell, binomial standard error :math:`\sqrt{p(1-p)/n}`; ``outside_mass`` and
+        cell, binomial standard error :math:`\sqrt{p(1-p)/n}`; ``cell_mass_ci`` (m, 2), their
+        95% Wilson intervals; ``outside_mass`` and
         ``outside_mass_stderr``; ``proportions`` (m,): share of each class among on-support
         latents (the class proportions of the generated distribution); ``min_proportion``,
         ``max_proportion``; ``variance_to_mean``: variance over mean of the proportions in
@@ -225,15 +228,17 @@ def partition_stats(labels, m: int) -> dict:
     n_on = n - n_out
     props = counts / n_on if n_on > 0 else np.full(m, np.nan)
     pct = 100.0 * props
-    return {
-        "n": int(n),
-        "cell_mass": mass,
-        "cell_mass_stderr": np.sqrt(mass * (1 - mass) / n),
-        "outside_mass": float(p_out),
-        "outside_mass_stderr": float(np.sqrt(p_out * (1 - p_out) / n)),
-        "proportions": props,
-        "min_proportion": float(np.min(props)),
-        "max_proportion": float(np.max(props)),
-        "variance_to_mean": float(np.var(pct) / np.mean(pct)) if n_on > 0 else float("nan"),
-        "n_empty_cells": int(np.sum(counts == 0)),
-    }
+    lo, hi = wilson_interval(counts, n)
+    return PartitionStats(
+        n=int(n),
+        cell_mass=mass,
+        cell_mass_stderr=np.sqrt(mass * (1 - mass) / n),
+        cell_mass_ci=np.column_stack([lo, hi]),
+        outside_mass=float(p_out),
+        outside_mass_stderr=float(np.sqrt(p_out * (1 - p_out) / n)),
+        proportions=props,
+        min_proportion=float(np.min(props)),
+        max_proportion=float(np.max(props)),
+        variance_to_mean=float(np.var(pct) / np.mean(pct)) if n_on > 0 else float("nan"),
+        n_empty_cells=int(np.sum(counts == 0)),
+    )

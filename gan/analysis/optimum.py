@@ -1,7 +1,7 @@
 r"""The simplicial cluster closest to a learned latent partition, and how far the two are.
 
 Fit. Each class ``i`` gets a direction :math:`v_i` (the unit mean of its latents, or the
-centred logistic-regression normal). For a simplicial cluster with seeds :math:`u_i` both are
+centered logistic-regression normal). For a simplicial cluster with seeds :math:`u_i` both are
 proportional to :math:`u_i`: the cell :math:`A_i` and the Gaussian are invariant under the
 orthogonal maps that permute the other seeds, whose only common fixed directions in the span of
 the seeds are the multiples of :math:`u_i`. The nearest regular simplex is then found by

@@ -1,5 +1,7 @@
 """``analyze_run``: the latent-geometry report of a run directory (``analysis.json`` + figures).
 
+The result is a :class:`~gan.analysis.RunAnalysis` (typed, frozen; ``to_json`` writes the file).
+
 What is computed, for a run with ``m`` modes and latent dimension ``d`` (all Monte Carlo
 numbers with their standard error or 95% interval):
 
@@ -11,14 +13,13 @@ numbers with their standard error or 95% interval):
   angles of the class directions and the verdict ``is_simplicial``
   (:mod:`gan.analysis.optimum`);
 * the empirical Lipschitz constant ``L_est`` (finite-difference pairs and Jacobian spectral
-  norms, the larger of the two), the matched ``eps = D_min / L_est`` (Lemma 3.5's
-  :math:`\\varepsilon_{\\min}` with ``L = L_est``), the exact Gaussian measure of the
-  ``eps``-boundary of the simplicial cluster :math:`\\mathcal{A}^*` at that ``eps``, and the
-  bounds of Corollary 3.6 (at :math:`\\varepsilon_{\\min}`) and Theorem 3.7 (at
-  :math:`\\varepsilon_{\\max} = D_{\\max} / L_{est}`);
-  ``optimal_precision_matched = 1 - gamma(eps-boundary of A*)`` is Lemma 3.5's bound at the
-  optimum as stated; ``optimal_precision_matched_corrected`` uses ``eps / 2``, the radius its
-  proof supports (see :mod:`gaussiso.bounds`);
+  norms, the larger of the two: :class:`~gan.analysis.LipschitzEstimate`), and at the matched
+  ``eps_min = D_min / L_est`` (Lemma 3.5's :math:`\\varepsilon_{\\min}` with ``L = L_est``) the
+  bounds of :class:`~gan.analysis.BoundsAtEps`: Corollary 3.6 (at :math:`\\varepsilon_{\\min}`),
+  Theorem 3.7 (at :math:`\\varepsilon_{\\max} = D_{\\max} / L_{est}`), and the exact Gaussian
+  measure of the ``eps``-boundary of the simplicial cluster :math:`\\mathcal{A}^*` at
+  ``eps_min`` (``matched``: Lemma 3.5's bound at the optimum as stated) and at ``eps_min / 2``
+  (``matched_half``: the radius its proof supports, see :mod:`gaussiso.bounds`);
 * Jacobian statistics (volume element, condition number, gradient norm) and a geodesic between
   two class directions;
 * for the ``optimal`` preset (the explicit :math:`G^*_\\varepsilon`), the exact precision
@@ -27,11 +28,8 @@ numbers with their standard error or 95% interval):
 
 from __future__ import annotations
 
-from gan._util import atomic_write_text
-
-import json
+import dataclasses
 import math
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -44,68 +42,44 @@ from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_
                      wilson_interval)
 from .optimum import AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, compare_with_simplicial, fit_simplicial
 from .probes import convex_accuracy, logreg_accuracy
+from .results import (BoundaryMeasure, BoundsAtEps, GeodesicSummary, JacobianSummary, ProbeSummary, RunAnalysis,
+                      Share, SimplicialSummary, ValueSummary)
 
-__all__ = ["analyze_run", "analyze_generator"]
-
-
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        v = float(x)
-        return v if math.isfinite(v) else None
-    if isinstance(x, (np.bool_,)):
-        return bool(x)
-    if isinstance(x, torch.Tensor):
-        return _jsonable(x.detach().cpu().numpy())
-    return x
-
-
-def _summary(v: np.ndarray) -> dict:
-    """Mean, median, 5% and 95% quantiles over the finite values, and their share."""
-    fin = np.asarray(v, dtype=float)[np.isfinite(v)]
-    if fin.size == 0:
-        return {"mean": None, "median": None, "q05": None, "q95": None, "finite_share": 0.0}
-    return {"mean": float(fin.mean()), "median": float(np.median(fin)), "q05": float(np.quantile(fin, 0.05)),
-            "q95": float(np.quantile(fin, 0.95)), "finite_share": fin.size / np.size(v)}
+__all__ = ["analyze_run", "analyze_generator", "bounds_at_eps", "boundary_measure"]
 
 
 def _draw_latents(sampler, latent_dim: int, n: int, seed: int, device) -> torch.Tensor:
     """Gaussian latents from a private generator, or the run's own (non-Gaussian) sampler."""
-    if sampler is None or type(sampler).__name__ == "GaussianSampler":
+    from gan.latents import GaussianSampler
+
+    if sampler is None or isinstance(sampler, GaussianSampler):
         g = torch.Generator(device="cpu").manual_seed(int(seed))
         return torch.randn(n, latent_dim, generator=g).to(device)
     with torch.no_grad():
         return sampler.sample(n, device=device).z.detach()
 
 
-def _eps_boundary_gamma(m: int, d: int, eps: float) -> Optional[dict]:
-    """gamma(eps-boundary of the simplicial m-cluster of R^d) as a dict, None if m > d + 1."""
+def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
+    """gamma(eps-boundary of the simplicial m-cluster of R^d); ``None`` when it does not apply.
+
+    ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is not a
+    positive finite number. The method is :func:`gaussiso.eps_boundary_measure`'s ``"auto"``.
+
+    Examples
+    --------
+    >>> b = boundary_measure(3, 2, 0.1)  # three 120-degree sectors of the plane
+    >>> round(b.precision, 4), b.method
+    (0.8833, 'quadrature')
+    >>> boundary_measure(5, 2, 0.1) is None  # no simplicial 5-cluster in the plane
+    True
+    """
     if m < 2 or m > d + 1 or not (eps > 0) or not math.isfinite(eps):
         return None
     import gaussiso
 
     est = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(m, d), float(eps), method="auto")
-    return {"value": float(est.value), "stderr": float(est.stderr), "method": est.method, "eps": float(eps)}
-
-
-def _bounds(m: int, d_min: float, d_max: float, lipschitz: float) -> dict:
-    from gaussiso import bounds
-
-    out = {"eps_min": d_min / lipschitz, "eps_max": d_max / lipschitz, "theorem_3_7_C": _THEOREM_3_7_C}
-    for key, fn, arg in (("corollary_3_6", lambda e: bounds.corollary_3_6(m, e), out["eps_min"]),
-                         ("theorem_3_7", lambda e: bounds.theorem_3_7(m, e, _THEOREM_3_7_C), out["eps_max"])):
-        try:
-            out[key], out[key + "_note"] = float(fn(arg)), None
-        except ValueError as exc:  # outside the statement's hypotheses (e.g. L below D sqrt(log m))
-            out[key], out[key + "_note"] = None, str(exc)
-    return out
+    return BoundaryMeasure(eps=float(eps), value=float(est.value), stderr=float(est.stderr), method=est.method,
+                           precision=1.0 - float(est.value))
 
 
 #: The constant C of Theorem 3.7 is not explicit in the paper ("C large enough"); the report
@@ -113,11 +87,87 @@ def _bounds(m: int, d_min: float, d_max: float, lipschitz: float) -> dict:
 _THEOREM_3_7_C = 1.0
 
 
+def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float) -> BoundsAtEps:
+    """The bounds of Corollary 3.6, Theorem 3.7 and Lemma 3.5 at the widths matched to ``lipschitz``.
+
+    ``eps_min = d_min / lipschitz`` and ``eps_max = d_max / lipschitz``; a bound outside its
+    statement's hypotheses is ``None`` with a note saying why. See :class:`BoundsAtEps`.
+
+    Examples
+    --------
+    >>> b = bounds_at_eps(3, 2, d_min=1.0, d_max=1.0, lipschitz=5.0)
+    >>> b.eps_min, round(b.corollary_3_6, 4), round(b.matched_half.precision, 4)
+    (0.2, 0.9532, 0.8833)
+    """
+    from gaussiso import bounds
+
+    if not (lipschitz > 0) or not math.isfinite(lipschitz):
+        raise ValueError(f"lipschitz must be a positive finite number, got {lipschitz!r}")
+    eps_min, eps_max = d_min / lipschitz, d_max / lipschitz
+    vals = {}
+    for key, fn, arg in (("corollary_3_6", lambda e: bounds.corollary_3_6(m, e), eps_min),
+                         ("theorem_3_7", lambda e: bounds.theorem_3_7(m, e, _THEOREM_3_7_C), eps_max)):
+        try:
+            vals[key], vals[key + "_note"] = float(fn(arg)), None
+        except ValueError as exc:  # outside the statement's hypotheses (e.g. L below D sqrt(log m))
+            vals[key], vals[key + "_note"] = None, str(exc)
+    matched = boundary_measure(m, d, eps_min)
+    # Lemma 3.5's proof supports eps_min / 2 only (see gaussiso.bounds): the bound
+    # 1 - gamma(eps_min/2-boundary of A*) is the one a generator cannot beat
+    half = None if matched is None else boundary_measure(m, d, 0.5 * eps_min)
+    # (7) is stated for m <= d; Corollary 3.6 for m <= d + 1
+    return BoundsAtEps(m=int(m), d=int(d), d_min=float(d_min), d_max=float(d_max), lipschitz=float(lipschitz),
+                       eps_min=eps_min, eps_max=eps_max, theorem_3_7_C=_THEOREM_3_7_C,
+                       corollary_3_6_applies=bool(m <= d + 1), theorem_3_7_applies=bool(m <= d),
+                       matched=matched, matched_half=half, **vals)
+
+
+def _check_sizes(**sizes) -> None:
+    for name, v in sizes.items():
+        low = 2 if name == "grid_resolution" else 1
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+
+
+def _probes(label_fn, z_tr, y_tr, z_te, y_te, z_np, lab_all, n_pairs, seed, dev):
+    """LogReg (its ProbeResult kept for the fit of its normals) and Convex accuracy."""
+    lr = None
+    try:
+        lr = logreg_accuracy(z_tr, y_tr, z_te, y_te, device=dev)
+        logreg = ProbeSummary(lr.accuracy, lr.stderr, tuple(lr.ci), lr.n, n_train=int(lr.details["n_train"]))
+    except ValueError as exc:  # e.g. every latent off the support
+        logreg = ProbeSummary(None, None, None, 0, note=str(exc), n_train=0)
+    try:
+        cv = convex_accuracy(label_fn, z_np, lab_all, n_pairs=int(n_pairs), seed=seed + 3)
+        convex = ProbeSummary(cv.accuracy, cv.stderr, tuple(cv.ci), cv.n, per_class=dict(cv.details["per_class"]))
+    except ValueError as exc:
+        convex = ProbeSummary(None, None, None, 0, note=str(exc), per_class={})
+    return lr, logreg, convex
+
+
+def _simplicial(z_tr, y_tr, z_np, lab_all, lr):
+    """Simplicial fit on the training latents, agreement on the analysis latents."""
+    fit = None
+    thresholds = dict(agreement_threshold=AGREEMENT_THRESHOLD, angle_threshold_deg=ANGLE_THRESHOLD_DEG)
+    try:
+        fit = fit_simplicial(z_tr.detach().cpu().double().numpy(), y_tr)
+        cmp_ = compare_with_simplicial(z_np, lab_all, fit)
+        by_normals = None
+        if lr is not None and lr.details["classes"].size >= 2:
+            logreg_fit = fit_simplicial(z_tr.detach().cpu().numpy(), y_tr, method="logreg",
+                                        logreg_weights=(lr.details["W"], lr.details["classes"]))
+            by_normals = compare_with_simplicial(z_np, lab_all, logreg_fit)["agreement"]
+        simp = SimplicialSummary(status="fitted", **thresholds, **cmp_, agreement_logreg_normals=by_normals)
+    except ValueError as exc:
+        simp = SimplicialSummary(status=f"not applicable: {exc}", **thresholds)
+    return fit, simp
+
+
 def analyze_generator(generator, *, latent_dim: int, centers=None, support_radius: Optional[float] = None,
                       labeller=None, sampler=None, n_samples: int = 50_000, n_train: int = 100_000,
                       n_test: int = 10_000, n_pairs: int = 10_000, n_lipschitz: int = 2_000,
                       grid_resolution: int = 120, seed: int = 0, device="auto",
-                      figures_dir=None, config_eps: Optional[float] = None) -> dict:
+                      figures_dir=None, config_eps: Optional[float] = None) -> RunAnalysis:
     """The analysis of :func:`analyze_run` for a generator given directly.
 
     Parameters
@@ -126,16 +176,16 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
         ``(n, latent_dim) -> (n, ...)``, in eval mode.
     latent_dim : int
     centers : array_like, shape (m, D), optional
-        Mode centres (mixtures): labels by nearest mode within ``support_radius``.
+        Mode centers (mixtures): labels by nearest mode within ``support_radius``.
     support_radius : float, optional
         Needed with ``centers``.
     labeller : callable, optional
-        ``samples -> labels`` (``-1`` = outside) when there are no centres (images); ``m`` is
+        ``samples -> labels`` (``-1`` = outside) when there are no centers (images); ``m`` is
         its attribute ``n_classes`` when present, else ``max(label) + 1`` over the drawn latents.
     sampler : gan.latents.LatentSampler, optional
-        The run's latent prior; ``None`` or a Gaussian sampler: standard Gaussian latents from
-        ``seed`` (a private ``torch.Generator``). Other priors are drawn with their own seeded
-        stream (their run seed), and ``seed`` then only seeds the pair draws.
+        The run's latent prior; ``None`` or a :class:`gan.latents.GaussianSampler`: standard
+        Gaussian latents from ``seed`` (a private ``torch.Generator``). Other priors are drawn
+        with their own seeded stream (their run seed), and ``seed`` then only seeds the pair draws.
     n_samples : int
         Latents for the precision, the partition statistics and the agreement.
     n_train, n_test : int
@@ -155,16 +205,13 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
 
     Returns
     -------
-    dict
-        JSON-ready (see :func:`analyze_run`).
+    RunAnalysis
+        Without the run fields (``run_dir``, ``preset``, ``step``, ``config``).
     """
     from gan._util import resolve_device
 
-    sizes = dict(latent_dim=latent_dim, n_samples=n_samples, n_train=n_train, n_test=n_test, n_pairs=n_pairs,
+    _check_sizes(latent_dim=latent_dim, n_samples=n_samples, n_train=n_train, n_test=n_test, n_pairs=n_pairs,
                  n_lipschitz=n_lipschitz, grid_resolution=grid_resolution)
-    for name, v in sizes.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (2 if name == "grid_resolution" else 1):
-            raise ValueError(f"{name} must be an integer >= {2 if name == 'grid_resolution' else 1}, got {v!r}")
     dev = resolve_device(device)
     if hasattr(generator, "to"):
         generator = generator.to(dev).eval()
@@ -182,131 +229,65 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
         raise ValueError("give centers (mixtures) or a labeller (images)")
     label_fn = generator_label_fn(generator, base_labeller)
     d = int(latent_dim)
-    out: dict = {"latent_dim": d, "labelling": labelling, "support_radius": radius, "seed": int(seed),
-                 "device": str(dev)}
 
     # --- labels, precision, partition ----------------------------------------------------
     z_all = _draw_latents(sampler, d, int(n_samples), seed, dev)
     lab_all = label_fn(z_all)
     if m is None:
         m = int(getattr(labeller, "n_classes", 0) or max(lab_all.max(), 0) + 1)
-    out["m"] = m
     stats = partition_stats(lab_all, m)
     on = int(np.sum(lab_all != OUTSIDE))
-    out["n_samples"] = int(n_samples)
+    precision = confident = None
     if labelling == "nearest_mode":
-        out["precision"] = on / lab_all.size
-        out["precision_stderr"] = stats["outside_mass_stderr"]
-        out["precision_ci"] = list(wilson_interval(on, lab_all.size))
-    else:
-        out["precision"] = None  # needs real data features; see gan.metrics.prdc
-        out["confident_share"] = on / lab_all.size
-    out["partition"] = stats
+        precision = Share(on / lab_all.size, stats.outside_mass_stderr, wilson_interval(on, lab_all.size),
+                          int(lab_all.size))
+    else:  # the precision needs real data features; see gan.metrics.prdc
+        confident = on / lab_all.size
     z_np = z_all.detach().cpu().double().numpy()
 
-    # --- probes ----------------------------------------------------------------------------
+    # --- probes, then the simplicial fit (on the training latents) ---------------------------
     z_tr = _draw_latents(sampler, d, int(n_train), seed + 1, dev)
     z_te = _draw_latents(sampler, d, int(n_test), seed + 2, dev)
     y_tr, y_te = label_fn(z_tr), label_fn(z_te)
-    lr = None
-    try:
-        lr = logreg_accuracy(z_tr, y_tr, z_te, y_te, device=dev)
-        out.update(logreg_accuracy=lr.accuracy, logreg_accuracy_stderr=lr.stderr, logreg_accuracy_ci=list(lr.ci),
-                   logreg_n_train=lr.details["n_train"], logreg_n_test=lr.n, logreg_note=None)
-    except ValueError as exc:  # e.g. every latent off the support
-        out.update(logreg_accuracy=None, logreg_accuracy_stderr=None, logreg_accuracy_ci=None,
-                   logreg_n_train=0, logreg_n_test=0, logreg_note=str(exc))
-    try:
-        cv = convex_accuracy(label_fn, z_np, lab_all, n_pairs=int(n_pairs), seed=seed + 3)
-        out.update(convex_accuracy=cv.accuracy, convex_accuracy_stderr=cv.stderr, convex_accuracy_ci=list(cv.ci),
-                   convex_n_pairs=cv.n, convex_per_class=cv.details["per_class"], convex_note=None)
-    except ValueError as exc:
-        out.update(convex_accuracy=None, convex_accuracy_stderr=None, convex_accuracy_ci=None,
-                   convex_n_pairs=0, convex_per_class={}, convex_note=str(exc))
-
-    # --- simplicial fit (on the training latents), agreement on the analysis latents --------
-    fit = None
-    simp = {"agreement_threshold": AGREEMENT_THRESHOLD, "angle_threshold_deg": ANGLE_THRESHOLD_DEG}
-    try:
-        fit = fit_simplicial(z_tr.detach().cpu().double().numpy(), y_tr)
-        cmp_ = compare_with_simplicial(z_np, lab_all, fit)
-        simp.update(cmp_)
-        simp["agreement_logreg_normals"] = None
-        if lr is not None and lr.details["classes"].size >= 2:
-            logreg_fit = fit_simplicial(z_tr.detach().cpu().numpy(), y_tr, method="logreg",
-                                        logreg_weights=(lr.details["W"], lr.details["classes"]))
-            simp["agreement_logreg_normals"] = compare_with_simplicial(z_np, lab_all, logreg_fit)["agreement"]
-        simp["status"] = "fitted"
-    except ValueError as exc:
-        simp["status"] = f"not applicable: {exc}"
-    out["simplicial"] = simp
-    out["simplicial_agreement"] = simp.get("agreement")
-    out["simplicial_agreement_stderr"] = simp.get("agreement_stderr")
-    out["is_simplicial"] = simp.get("is_simplicial")
+    lr, logreg, convex = _probes(label_fn, z_tr, y_tr, z_te, y_te, z_np, lab_all, n_pairs, seed, dev)
+    fit, simp = _simplicial(z_tr, y_tr, z_np, lab_all, lr)
 
     # --- Lipschitz constant, matched eps, bounds --------------------------------------------
     z_l = z_all[: int(n_lipschitz)]
     lip = lipschitz_estimate(generator, z_l, seed=seed + 4)
-    out["lipschitz"] = lip
-    out["lipschitz_estimate"] = lip["estimate"]
-    out["lipschitz_pairs"] = lip["pairs"]
-    out["lipschitz_gradient"] = lip["gradient"]
     geo = jacobian_geometry(generator, z_l)
-    out["jacobian"] = {key: _summary(v) for key, v in geo.items() if key != "singular_values"}
-    for key in ("d_min", "d_max", "eps_matched", "corollary_3_6_bound", "theorem_3_7_bound",
-                "gamma_eps_boundary_matched", "gamma_eps_boundary_matched_stderr", "optimal_precision_matched",
-                "gamma_eps_boundary_matched_half", "optimal_precision_matched_corrected"):
-        out[key] = None  # images, or a generator constant around every sampled latent (L_est = 0)
-    out["eps_matched_rule"] = "eps = D_min / lipschitz_estimate (Lemma 3.5's eps_min with L = L_est)"
-    # (7) is stated for m <= d; Corollary 3.6 for m <= d + 1
-    out["theorem_3_7_applies"] = bool(m <= d)
-    out["corollary_3_6_applies"] = bool(m <= d + 1)
+    jac = JacobianSummary(**{key: ValueSummary.of(v) for key, v in geo.items() if key != "singular_values"})
+    d_min = d_max = bnds = config_optimum = None
     if c is not None and m >= 2:
         diff = c[:, None, :] - c[None, :, :]
         dist = np.sqrt((diff ** 2).sum(-1))
         iu = np.triu_indices(m, 1)
         d_min, d_max = float(dist[iu].min()), float(dist[iu].max())
-        out["d_min"], out["d_max"] = d_min, d_max
         if config_eps is not None:  # the explicit G*_eps: its exact precision
-            gc = _eps_boundary_gamma(m, d, float(config_eps))
-            out["config_eps"] = float(config_eps)
-            out["gamma_eps_boundary_config"] = None if gc is None else gc["value"]
-            out["expected_precision_config"] = None if gc is None else 1.0 - gc["value"]
-    if c is not None and m >= 2 and lip["estimate"] > 0:
-        b = _bounds(m, d_min, d_max, lip["estimate"])
-        out["eps_matched"] = b["eps_min"]
-        out["corollary_3_6_bound"] = b["corollary_3_6"]
-        out["corollary_3_6_note"] = b["corollary_3_6_note"]
-        out["theorem_3_7_bound"] = b["theorem_3_7"]
-        out["theorem_3_7_note"] = b["theorem_3_7_note"]
-        out["theorem_3_7_C"] = b["theorem_3_7_C"]
-        g = _eps_boundary_gamma(m, d, b["eps_min"])
-        if g is not None:
-            out["gamma_eps_boundary_matched"] = g["value"]
-            out["gamma_eps_boundary_matched_stderr"] = g["stderr"]
-            out["optimal_precision_matched"] = 1.0 - g["value"]
-            # Lemma 3.5's proof supports eps_min / 2 only (see gaussiso.bounds): the bound
-            # 1 - gamma(eps_min/2-boundary of A*) is the one a generator cannot beat
-            gh = _eps_boundary_gamma(m, d, 0.5 * b["eps_min"])
-            out["gamma_eps_boundary_matched_half"] = gh["value"]
-            out["optimal_precision_matched_corrected"] = 1.0 - gh["value"]
+            config_optimum = boundary_measure(m, d, float(config_eps))
+        if lip.estimate > 0:  # else a generator constant around every sampled latent
+            bnds = bounds_at_eps(m, d, d_min, d_max, lip.estimate)
 
     # --- a geodesic between two class directions -------------------------------------------
+    geod = None
     if fit is not None:
         z0, z1 = 2.0 * fit.seeds[0], 2.0 * fit.seeds[1]
         gd = geodesic(generator, z0, z1, n_nodes=24, max_iter=60, label_fn=label_fn)
-        out["geodesic"] = {
-            "z0": z0, "z1": z1, "energy": gd.energy, "length": gd.length,
-            "straight_energy": gd.straight_energy, "straight_length": gd.straight_length,
-            "labels": gd.labels, "straight_labels": gd.straight_labels,
-        }
+        geod = GeodesicSummary(z0=z0, z1=z1, energy=gd.energy, length=gd.length, straight_energy=gd.straight_energy,
+                               straight_length=gd.straight_length, labels=gd.labels,
+                               straight_labels=gd.straight_labels)
 
     # --- figures ----------------------------------------------------------------------------
-    out["figures"] = []
+    written = ()
     if figures_dir is not None:
-        out["figures"] = _figures(Path(figures_dir), generator, label_fn, z_np, lab_all, m, d, c,
-                                  fit, int(grid_resolution), dev)
-    return _jsonable(out)
+        written = tuple(_figures(Path(figures_dir), generator, label_fn, z_np, lab_all, m, d, c,
+                                 fit, int(grid_resolution), dev))
+    return RunAnalysis(
+        latent_dim=d, m=m, labelling=labelling, support_radius=radius, seed=int(seed), device=str(dev),
+        n_samples=int(n_samples), precision=precision, confident_share=confident, partition=stats,
+        logreg=logreg, convex=convex, simplicial=simp, lipschitz=lip, jacobian=jac, d_min=d_min, d_max=d_max,
+        bounds=bnds, config_eps=None if config_eps is None or c is None or m < 2 else float(config_eps),
+        config_optimum=config_optimum, geodesic=geod, figures=written)
 
 
 def _figures(folder: Path, generator, label_fn, z_np, lab_all, m, d, centers, fit, res, dev) -> list:
@@ -377,7 +358,7 @@ def _image_labeller(run, threshold: float, classifier_path=None):
 def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 0, figures: bool = True,
                 n_train: int = 100_000, n_test: int = 10_000, n_pairs: int = 10_000, n_lipschitz: int = 2_000,
                 grid_resolution: int = 120, confidence_threshold: float = 0.8, classifier_path=None,
-                checkpoint="last") -> dict:
+                checkpoint="last") -> RunAnalysis:
     """Analyse the latent geometry of a run and write ``analysis.json`` (+ PNGs) into it.
 
     Parameters
@@ -405,18 +386,17 @@ def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 
 
     Returns
     -------
-    dict
-        The content of ``analysis.json``. Main keys: ``precision`` (+ ``_stderr``, ``_ci``),
-        ``logreg_accuracy`` / ``convex_accuracy`` (+ ``_stderr``, ``_ci``),
-        ``simplicial_agreement`` (+ ``_stderr``) and ``is_simplicial`` (thresholds in
-        ``simplicial``), ``lipschitz_estimate`` (+ ``lipschitz_pairs``,
-        ``lipschitz_gradient``), ``eps_matched``, ``gamma_eps_boundary_matched``,
-        ``optimal_precision_matched`` (+ ``_corrected``, at ``eps_matched / 2``),
-        ``corollary_3_6_bound``, ``theorem_3_7_bound``, ``partition`` (cell masses with
-        stderr, balance), ``jacobian`` (summary statistics), ``geodesic``, ``config``,
-        ``figures``. Numbers that do not apply (e.g. the simplicial fit when ``m > d + 1``)
-        are ``null``.
+    RunAnalysis
+        Also written, as strict JSON (:meth:`RunAnalysis.to_json`), to ``run_dir/analysis.json``
+        (read it back with :meth:`RunAnalysis.from_json`). Main fields: ``precision``,
+        ``logreg`` / ``convex`` (accuracy, stderr, Wilson ci), ``simplicial`` (agreement,
+        angles, ``is_simplicial``), ``lipschitz`` (``estimate`` = max of ``pairs`` and
+        ``gradient``), ``bounds`` (``eps_min`` = D_min / L_est, Corollary 3.6, Theorem 3.7,
+        the exact ``matched`` and ``matched_half`` boundary measures), ``partition``,
+        ``jacobian``, ``geodesic``, ``config``, ``figures``. Numbers that do not apply (e.g.
+        the simplicial fit when ``m > d + 1``) are ``None`` (``null`` in the file).
     """
+    from gan._util import atomic_write_text
     from gan.runs import load_run
 
     run_dir = Path(run_dir)
@@ -433,9 +413,16 @@ def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 
         device=run.device, figures_dir=run_dir if figures else None,
         config_eps=cfg.get("eps") if preset == "optimal" else None,
     )
-    essentials = {k: cfg[k] for k in ("preset", "latent_dim", "m", "modes", "eps", "sampler", "steps", "dataset")
-                  if k in cfg}
-    res = {"run_dir": str(run_dir), "preset": preset, "step": _jsonable(getattr(run, "step", None)),
-           "config": _jsonable(essentials), **res}
-    atomic_write_text(run_dir / "analysis.json", json.dumps(res, indent=2))
+    step = getattr(run, "step", None)
+    res = dataclasses.replace(res, run_dir=str(run_dir), preset=preset, step=None if step is None else int(step),
+                              config={k: cfg[k] for k in _CONFIG_KEYS if k in cfg})
+    atomic_write_text(run_dir / "analysis.json", res.to_json())
     return res
+
+
+#: The settings that define a run, as its config.json spells them: TrainConfig's (trained
+#: runs: preset, data, latent prior and its options, sizes) and OptimalGeneratorModule.config's
+#: (``optimal`` runs: m, eps, rule, the proven Lipschitz constant).
+_CONFIG_KEYS = ("preset", "seed", "steps", "batch_size", "data_options", "latent", "latent_dim", "sampler_options",
+                "width", "hidden", "depth", "mi_weight", "m", "output_dim", "eps", "rule", "lipschitz_bound",
+                "lipschitz_constant")

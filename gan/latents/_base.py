@@ -49,7 +49,7 @@ class LatentSampler(torch.nn.Module):
     """Base class of the latent priors of the GAN trainer.
 
     Subclasses implement :meth:`_sample`; seeding, validation and device handling live
-    here. Subclasses that need construction-time randomness (centres, random weights,
+    here. Subclasses that need construction-time randomness (centers, random weights,
     initial parameters) take it from :meth:`_init_generator` / :meth:`_init_rng`, a stream
     independent of the sampling stream, so that the latents drawn depend only on ``seed``.
 

@@ -1,4 +1,4 @@
-"""BourGAN's prior: a Gaussian mixture centred on a Bourgain embedding of the data (seed 003)."""
+"""BourGAN's prior: a Gaussian mixture centered on a Bourgain embedding of the data (seed 003)."""
 
 from __future__ import annotations
 

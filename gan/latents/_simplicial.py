@@ -3,14 +3,14 @@
 Two acceptance rules are implemented:
 
 ``max_dot`` (section 3.3 of the paper)
-    accept ``z ~ N(0, I_d)`` when :math:`\\max_i z \\cdot u_i > \\tau` for unit centres
+    accept ``z ~ N(0, I_d)`` when :math:`\\max_i z \\cdot u_i > \\tau` for unit centers
     :math:`u_i`; the rejected set is a neighbourhood of the cells' common boundaries.
 ``softmax`` (appendix B.3, as in the authors' released code)
     accept when :math:`\\max_i \\operatorname{softmax}_i(\\sqrt d\\, \\hat z \\cdot u_i) > \\tau`
     with :math:`\\hat z = z / \\lVert z \\rVert`, i.e. a softmax of scaled cosines (equal, up to a
     constant, to a softmax of :math:`-\\lVert \\hat z - \\sqrt d\\, u_i \\rVert^2 / 2`).
 
-Centres are either ``"simplex"`` (a simplicial cluster: ``n`` unit vectors with pairwise
+Centers are either ``"simplex"`` (a simplicial cluster: ``n`` unit vectors with pairwise
 inner product :math:`-1/(n-1)`, randomly rotated, from :func:`gaussiso.simplicial_cluster`)
 or ``"orthogonal"`` (``n`` distinct random coordinate axes :math:`e_k`, as released).
 """
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 _RULES = ("max_dot", "softmax")
-_CENTRES = ("simplex", "orthogonal")
+_CENTERS = ("simplex", "orthogonal")
 
 
 # ---------------------------------------------------------------------------------------
@@ -60,16 +60,16 @@ def _check_tau(tau, rule: str) -> float:
     return tau
 
 
-def _check_clusters(n_clusters, latent_dim, centres) -> tuple[int, int]:
+def _check_clusters(n_clusters, latent_dim, centers) -> tuple[int, int]:
     d = check_int(latent_dim, "latent_dim", low=1)
     n = check_int(n_clusters, "n_clusters", low=2)
-    if centres == "simplex" and n > d + 1:
+    if centers == "simplex" and n > d + 1:
         raise ValueError(
-            f"n_clusters = {n} simplex centres need latent_dim >= n_clusters - 1 = {n - 1}, got latent_dim = {d} "
+            f"n_clusters = {n} simplex centers need latent_dim >= n_clusters - 1 = {n - 1}, got latent_dim = {d} "
             "(a simplicial cluster has at most d + 1 cells)"
         )
-    if centres == "orthogonal" and n > d:
-        raise ValueError(f"n_clusters = {n} orthogonal centres need latent_dim >= n_clusters, got latent_dim = {d}")
+    if centers == "orthogonal" and n > d:
+        raise ValueError(f"n_clusters = {n} orthogonal centers need latent_dim >= n_clusters, got latent_dim = {d}")
     return n, d
 
 
@@ -101,7 +101,7 @@ def _max_deviation_cdf(n: int, *, x_max: float = 12.0, h: float = 1e-3):
 
 
 def _simplex_max_dot_rate(tau: float, n: int, h: float = 1e-3) -> float:
-    """P(max_i z.u_i > tau) for unit simplex centres (independent of d >= n - 1)."""
+    """P(max_i z.u_i > tau) for unit simplex centers (independent of d >= n - 1)."""
     if tau <= 0.0:  # sum_i z.u_i = 0, so the max is >= 0
         return 1.0
     # z.u_i = sqrt(n/(n-1)) (Y_i - Ybar) in distribution (same covariance, rank n - 1).
@@ -122,14 +122,14 @@ def _orthogonal_max_dot_rate(tau: float, n: int) -> float:
 # ---------------------------------------------------------------------------------------
 # Monte Carlo scores (numpy, reduced coordinates)
 # ---------------------------------------------------------------------------------------
-def _mc_scores(rng: np.random.Generator, m: int, n: int, d: int, rule: str, centres: str) -> np.ndarray:
+def _mc_scores(rng: np.random.Generator, m: int, n: int, d: int, rule: str, centers: str) -> np.ndarray:
     """Scores of ``m`` draws of z ~ N(0, I_d): max_i z.u_i or the max softmax probability.
 
-    Only the coordinates of z in the span of the centres matter, plus ``||z||`` for the
+    Only the coordinates of z in the span of the centers matter, plus ``||z||`` for the
     softmax rule; the rest of ``||z||^2`` is one chi-square draw.
     """
-    if centres == "orthogonal":
-        basis = np.eye(n)  # centres = first n axes of an n-dim span
+    if centers == "orthogonal":
+        basis = np.eye(n)  # centers = first n axes of an n-dim span
     else:
         basis = simplex_vertices(n)  # (n, n - 1), unit rows
     k = basis.shape[1]
@@ -144,13 +144,13 @@ def _mc_scores(rng: np.random.Generator, m: int, n: int, d: int, rule: str, cent
     return 1.0 / np.exp(logits).sum(axis=1)  # softmax at the argmax: 1 / sum_j exp(l_j - l_max)
 
 
-def _mc_score_sample(n_samples, n, d, rule, centres, rng) -> np.ndarray:
+def _mc_score_sample(n_samples, n, d, rule, centers, rng) -> np.ndarray:
     g = as_generator(rng)
     chunk = max(1, (1 << 22) // max(n, 1))
     out = np.empty(n_samples)
     for s in range(0, n_samples, chunk):
         e = min(n_samples, s + chunk)
-        out[s:e] = _mc_scores(g, e - s, n, d, rule, centres)
+        out[s:e] = _mc_scores(g, e - s, n, d, rule, centers)
     return out
 
 
@@ -160,7 +160,7 @@ def simplicial_acceptance_rate(
     latent_dim: int,
     *,
     rule: str = "max_dot",
-    centres: str = "simplex",
+    centers: str = "simplex",
     method: str = "auto",
     n_samples: int = 1_000_000,
     seed=0,
@@ -172,12 +172,12 @@ def simplicial_acceptance_rate(
     tau : float
         Threshold (any real for ``max_dot``, in ``[0, 1)`` for ``softmax``).
     n_clusters : int
-        Number of centres ``n >= 2`` (``n <= d + 1`` for simplex, ``n <= d`` for orthogonal).
+        Number of centers ``n >= 2`` (``n <= d + 1`` for simplex, ``n <= d`` for orthogonal).
     latent_dim : int
         Dimension ``d``.
     rule : {"max_dot", "softmax"}
         Acceptance rule (see the module docstring).
-    centres : {"simplex", "orthogonal"}
+    centers : {"simplex", "orthogonal"}
         Centre configuration. The rate does not depend on their orientation.
     method : {"auto", "exact", "mc"}
         ``"auto"``: exact where available (rule ``max_dot``), Monte Carlo otherwise.
@@ -198,35 +198,35 @@ def simplicial_acceptance_rate(
     Notes
     -----
     Measured with this function (``method="mc"``, 10**6 draws, seed 0) for the released
-    code's settings (softmax rule, orthogonal centres): CIFAR ``n = 10, d = 64,
+    code's settings (softmax rule, orthogonal centers): CIFAR ``n = 10, d = 64,
     tau = 0.135``: 0.99989 +- 0.00001, so that truncation rejects almost nothing; STL-10
     ``n = 100, d = 128``: ``tau = 0.08`` 0.3866 +- 0.0005 (training), ``tau = 0.2``
-    0.01055 +- 0.0001 (test). With simplex centres instead: 0.99995, 0.3953 and 0.01098.
+    0.01055 +- 0.0001 (test). With simplex centers instead: 0.99995, 0.3953 and 0.01098.
 
     Examples
     --------
     >>> from gan.latents import simplicial_acceptance_rate
-    >>> r = simplicial_acceptance_rate(0.135, 10, 64, rule="softmax", centres="orthogonal", n_samples=200_000)
+    >>> r = simplicial_acceptance_rate(0.135, 10, 64, rule="softmax", centers="orthogonal", n_samples=200_000)
     >>> r.value > 0.999
     True
-    >>> round(simplicial_acceptance_rate(1.0, 10, 64, centres="orthogonal").value, 6)  # 1 - Phi(1)^10
+    >>> round(simplicial_acceptance_rate(1.0, 10, 64, centers="orthogonal").value, 6)  # 1 - Phi(1)^10
     0.822279
     """
     rule = check_choice(rule, "rule", _RULES)
-    centres = check_choice(centres, "centres", _CENTRES)
+    centers = check_choice(centers, "centers", _CENTERS)
     method = check_choice(method, "method", ("auto", "exact", "mc"))
     tau = _check_tau(tau, rule)
-    n, d = _check_clusters(n_clusters, latent_dim, centres)
+    n, d = _check_clusters(n_clusters, latent_dim, centers)
     if method == "exact" and rule != "max_dot":
         raise ValueError("method='exact' is only available for rule='max_dot'; use method='mc' or 'auto'")
     if method in ("auto", "exact") and rule == "max_dot":
-        if centres == "orthogonal":
+        if centers == "orthogonal":
             return Estimate(_orthogonal_max_dot_rate(tau, n), 0.0, 0, "exact")
         fine = _simplex_max_dot_rate(tau, n, h=1e-3)
         coarse = _simplex_max_dot_rate(tau, n, h=2e-3)
         return Estimate(fine, abs(fine - coarse) + 1e-15, 0, "quadrature")
     n_samples = check_int(n_samples, "n_samples", low=1)
-    scores = _mc_score_sample(n_samples, n, d, rule, centres, seed)
+    scores = _mc_score_sample(n_samples, n, d, rule, centers, seed)
     p = float(np.mean(scores > tau))
     return Estimate(p, math.sqrt(p * (1.0 - p) / n_samples), n_samples, "mc")
 
@@ -237,7 +237,7 @@ def calibrate_tau(
     latent_dim: int,
     *,
     rule: str = "max_dot",
-    centres: str = "simplex",
+    centers: str = "simplex",
     method: str = "auto",
     n_samples: int = 1_000_000,
     seed=0,
@@ -248,7 +248,7 @@ def calibrate_tau(
     ----------
     target_rate : float
         Wanted acceptance rate, in ``(0, 1)``.
-    n_clusters, latent_dim, rule, centres, method, n_samples, seed
+    n_clusters, latent_dim, rule, centers, method, n_samples, seed
         As in :func:`simplicial_acceptance_rate`.
 
     Returns
@@ -270,13 +270,13 @@ def calibrate_tau(
         raise ValueError(f"target_rate must be a number in (0, 1), got {target_rate!r}")
     target = float(target_rate)
     rule = check_choice(rule, "rule", _RULES)
-    centres = check_choice(centres, "centres", _CENTRES)
+    centers = check_choice(centers, "centers", _CENTERS)
     method = check_choice(method, "method", ("auto", "exact", "mc"))
-    n, d = _check_clusters(n_clusters, latent_dim, centres)
+    n, d = _check_clusters(n_clusters, latent_dim, centers)
     if method == "exact" and rule != "max_dot":
         raise ValueError("method='exact' is only available for rule='max_dot'; use method='mc' or 'auto'")
     if method in ("auto", "exact") and rule == "max_dot":
-        if centres == "orthogonal":
+        if centers == "orthogonal":
             # 1 - Phi(tau)^n = target  <=>  tau = Phi^{-1}((1 - target)^(1/n))
             return float(st.norm.ppf((1.0 - target) ** (1.0 / n)))
         x, g = _max_deviation_cdf(n) if n > 2 else (None, None)
@@ -296,7 +296,7 @@ def calibrate_tau(
                 raise ValueError(f"target_rate {target} is too small to calibrate")
         return float(brentq(lambda t: rate(t) - target, 1e-12, hi, xtol=1e-10))
     n_samples = check_int(n_samples, "n_samples", low=1)
-    scores = _mc_score_sample(n_samples, n, d, rule, centres, seed)
+    scores = _mc_score_sample(n_samples, n, d, rule, centers, seed)
     tau = float(np.quantile(scores, 1.0 - target))
     if rule == "softmax" and tau < 1.0 / n:
         raise ValueError(
@@ -324,27 +324,27 @@ class SimplicialSampler(LatentSampler):
     latent_dim : int
         Dimension ``d``.
     seed : int, default 0
-        Seeds the centres (their random rotation / axes) and the draws.
+        Seeds the centers (their random rotation / axes) and the draws.
     n_clusters : int, default 10
-        Number of centres (``2 <= n <= d + 1`` for simplex, ``n <= d`` for orthogonal).
+        Number of centers (``2 <= n <= d + 1`` for simplex, ``n <= d`` for orthogonal).
     tau : float, default 1.0
         Threshold. Use :func:`calibrate_tau` to choose it from an acceptance rate.
     rule : {"max_dot", "softmax"}, default "max_dot"
-        ``"softmax"`` with ``centres="orthogonal"`` reproduces the authors' released code.
-    centres : {"simplex", "orthogonal"}, default "simplex"
+        ``"softmax"`` with ``centers="orthogonal"`` reproduces the authors' released code.
+    centers : {"simplex", "orthogonal"}, default "simplex"
     max_draws : int, optional
         Candidates drawn per call before raising (default ``max(10**6, 1000 n)``).
 
     Attributes
     ----------
-    centres : torch.Tensor, shape (n_clusters, latent_dim)
-        Unit centres (buffer, saved in ``state_dict``).
+    centers : torch.Tensor, shape (n_clusters, latent_dim)
+        Unit centers (buffer, saved in ``state_dict``).
 
     Notes
     -----
     Acceptance rates (see :func:`simplicial_acceptance_rate`): the defaults accept
     0.90305 of Gaussian draws (n = 10, exact by quadrature). The released CIFAR setting
-    ``rule="softmax", centres="orthogonal", n_clusters=10, latent_dim=64, tau=0.135``
+    ``rule="softmax", centers="orthogonal", n_clusters=10, latent_dim=64, tau=0.135``
     accepts 0.99989 of draws, i.e. it truncates almost nothing; the STL-10 setting
     (``n = 100, d = 128``) accepts 0.387 at ``tau = 0.08`` and 0.0106 at ``tau = 0.2``.
 
@@ -355,7 +355,7 @@ class SimplicialSampler(LatentSampler):
     >>> b = s.sample(5)
     >>> tuple(b.z.shape), b.cluster.dtype
     ((5, 16), torch.int64)
-    >>> bool(((b.z @ s.centres.T).max(dim=1).values > 0.5).all())
+    >>> bool(((b.z @ s.centers.T).max(dim=1).values > 0.5).all())
     True
     """
 
@@ -367,27 +367,34 @@ class SimplicialSampler(LatentSampler):
         n_clusters: int = 10,
         tau: float = 1.0,
         rule: str = "max_dot",
-        centres: str = "simplex",
+        centers: str = "simplex",
         max_draws: int | None = None,
     ):
         super().__init__(latent_dim, seed=seed)
         self.rule = check_choice(rule, "rule", _RULES)
-        self.centre_kind = check_choice(centres, "centres", _CENTRES)
+        self.center_kind = check_choice(centers, "centers", _CENTERS)
         self.tau = _check_tau(tau, self.rule)
-        n, d = _check_clusters(n_clusters, self.latent_dim, self.centre_kind)
+        n, d = _check_clusters(n_clusters, self.latent_dim, self.center_kind)
         self.n_clusters = n
         self.max_draws = None if max_draws is None else check_int(max_draws, "max_draws", low=1)
         rng = self._init_rng()
-        if self.centre_kind == "simplex":
+        if self.center_kind == "simplex":
             u = simplicial_cluster(n, d, rng=rng).seeds
         else:
             u = np.zeros((n, d))
             u[np.arange(n), rng.choice(d, size=n, replace=False)] = 1.0
-        self.register_buffer("centres", torch.tensor(np.array(u), dtype=torch.float32))
+        self.register_buffer("centers", torch.tensor(np.array(u), dtype=torch.float32))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # checkpoints written before the rename centres -> centers (0.1.0 development) load too
+        old = prefix + "centres"
+        if old in state_dict and prefix + "centers" not in state_dict:
+            state_dict[prefix + "centers"] = state_dict.pop(old)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def scores(self, z: torch.Tensor) -> torch.Tensor:
         """Acceptance scores of ``z`` (shape (m, d)) -> (m,): max dot product or max softmax probability."""
-        u = self.centres.to(z.device, z.dtype)
+        u = self.centers.to(z.device, z.dtype)
         dots = z @ u.T
         if self.rule == "max_dot":
             return dots.max(dim=1).values
@@ -396,7 +403,7 @@ class SimplicialSampler(LatentSampler):
 
     def _draw(self, m, generator):
         z = torch.randn(m, self.latent_dim, generator=generator)
-        u = self.centres.cpu()
+        u = self.centers.cpu()
         cluster = (z @ u.T).argmax(dim=1)
         return z, cluster, self.scores(z) > self.tau
 
@@ -406,10 +413,10 @@ class SimplicialSampler(LatentSampler):
 
     def acceptance_rate(self, **kwargs) -> Estimate:
         """:func:`simplicial_acceptance_rate` at this sampler's settings (kwargs: method, n_samples, seed)."""
-        return simplicial_acceptance_rate(self.tau, self.n_clusters, self.latent_dim, rule=self.rule, centres=self.centre_kind, **kwargs)
+        return simplicial_acceptance_rate(self.tau, self.n_clusters, self.latent_dim, rule=self.rule, centers=self.center_kind, **kwargs)
 
     def extra_repr(self) -> str:
-        return super().extra_repr() + f", tau={self.tau}, rule={self.rule!r}, centres={self.centre_kind!r}"
+        return super().extra_repr() + f", tau={self.tau}, rule={self.rule!r}, centers={self.center_kind!r}"
 
 
 @register_sampler("linear")

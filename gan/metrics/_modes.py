@@ -1,4 +1,4 @@
-"""Mode statistics of samples from a synthetic mixture with known centres."""
+"""Mode statistics of samples from a synthetic mixture with known centers."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ __all__ = ["mode_metrics"]
 
 
 def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
-    """Quality and balance of samples against ``m`` known mode centres.
+    """Quality and balance of samples against ``m`` known mode centers.
 
-    A sample is *high quality* when it lies within ``radius`` of its nearest centre.
+    A sample is *high quality* when it lies within ``radius`` of its nearest center.
 
     Parameters
     ----------
@@ -29,8 +29,8 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     dict
         ``"precision"`` : float, share of high-quality samples;
         ``"precision_stderr"`` : float, its binomial standard error ``sqrt(p (1 - p) / n)``;
-        ``"labels"`` : int64 ndarray (n,), nearest centre of high-quality samples, -1 for the others;
-        ``"nearest"`` : int64 ndarray (n,), nearest centre of every sample;
+        ``"labels"`` : int64 ndarray (n,), nearest center of high-quality samples, -1 for the others;
+        ``"nearest"`` : int64 ndarray (n,), nearest center of every sample;
         ``"counts"`` : int64 ndarray (m,), high-quality samples per mode;
         ``"modes_covered"`` : int, modes with at least ``min_count`` high-quality samples;
         ``"proportions"`` : ndarray (m,), high-quality samples of each mode among all samples
@@ -64,7 +64,7 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     x = check_array(samples, "samples", ndim=2)
     c = check_array(centers, "centers", ndim=2)
     if c.shape[0] < 1:
-        raise ValueError("centers must hold at least one centre")
+        raise ValueError("centers must hold at least one center")
     if x.shape[1] != c.shape[1]:
         raise ValueError(
             f"samples and centers must have the same dimension, got {x.shape[1]} and {c.shape[1]}"

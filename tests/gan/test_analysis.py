@@ -6,6 +6,8 @@ another one. End-to-end tests (G*_eps, CLI, trained run) are in test_analysis_ru
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -66,19 +68,40 @@ def test_label_by_nearest_mode_rejects_bad_input():
 def test_partition_stats_exact_counts():
     lab = np.array([0, 0, 1, -1, 2, 2, 2, -1, 0, 1])
     s = partition_stats(lab, 4)
-    np.testing.assert_allclose(s["cell_mass"], [0.3, 0.2, 0.3, 0.0])
-    np.testing.assert_allclose(s["cell_mass_stderr"], np.sqrt(s["cell_mass"] * (1 - s["cell_mass"]) / 10))
-    assert s["outside_mass"] == pytest.approx(0.2)
-    assert s["outside_mass_stderr"] == pytest.approx(np.sqrt(0.2 * 0.8 / 10))
-    np.testing.assert_allclose(s["proportions"], [3 / 8, 2 / 8, 3 / 8, 0])
-    assert s["min_proportion"] == 0 and s["max_proportion"] == pytest.approx(3 / 8)
+    np.testing.assert_allclose(s.cell_mass, [0.3, 0.2, 0.3, 0.0])
+    np.testing.assert_allclose(s.cell_mass_stderr, np.sqrt(s.cell_mass * (1 - s.cell_mass) / 10))
+    assert s.outside_mass == pytest.approx(0.2)
+    assert s.outside_mass_stderr == pytest.approx(np.sqrt(0.2 * 0.8 / 10))
+    np.testing.assert_allclose(s.proportions, [3 / 8, 2 / 8, 3 / 8, 0])
+    assert s.min_proportion == 0 and s.max_proportion == pytest.approx(3 / 8)
     pct = 100 * np.array([3, 2, 3, 0]) / 8
-    assert s["variance_to_mean"] == pytest.approx(pct.var() / pct.mean())
-    assert s["n_empty_cells"] == 1
+    assert s.variance_to_mean == pytest.approx(pct.var() / pct.mean())
+    assert s.n_empty_cells == 1
     balanced = partition_stats(np.repeat(np.arange(5), 7), 5)
-    assert balanced["variance_to_mean"] == 0 and balanced["outside_mass"] == 0
+    assert balanced.variance_to_mean == 0 and balanced.outside_mass == 0
     with pytest.raises(ValueError, match="labels"):
         partition_stats(np.array([0, 5]), 3)
+    # 95% Wilson intervals of the cell masses, as scipy computes them
+    for (lo, hi), k in zip(s.cell_mass_ci, [3, 2, 3, 0]):
+        ref = scipy.stats.binomtest(k, 10).proportion_ci(confidence_level=0.95, method="wilson")
+        assert lo == pytest.approx(ref.low, abs=1e-9) and hi == pytest.approx(ref.high, abs=1e-9)
+
+
+def test_partition_stats_json_is_strict_and_round_trips():
+    from gan.analysis import PartitionStats
+
+    s = partition_stats(np.array([0, 0, 1, -1, 2, 2, 2, -1, 0, 1]), 4)
+    back = PartitionStats.from_json(s.to_json())
+    for f in ("cell_mass", "cell_mass_stderr", "cell_mass_ci", "proportions"):
+        np.testing.assert_array_equal(getattr(back, f), getattr(s, f))
+    assert back.n_empty_cells == 1 and back.variance_to_mean == s.variance_to_mean
+    # every latent outside: the proportions are undefined, NaN in memory, null in the JSON
+    empty = partition_stats(np.full(5, -1), 3)
+    assert np.isnan(empty.variance_to_mean)
+    text = empty.to_json()
+    assert "NaN" not in text and json.loads(text)["variance_to_mean"] is None
+    with pytest.raises(ValueError, match="unknown key"):
+        PartitionStats.from_dict({**s.to_dict(), "extra": 1})
 
 
 @pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (50, 100), (999, 1000), (1000, 1000)])
@@ -281,11 +304,13 @@ def test_lipschitz_estimate_of_a_linear_map():
     s1 = np.linalg.svd(A, compute_uv=False)[0]
     z = torch.randn(3000, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     lip = lipschitz_estimate(_linear(A), z, seed=1)
-    assert lip["gradient"] == pytest.approx(s1, rel=1e-10)
+    assert lip.gradient == pytest.approx(s1, rel=1e-10)
     # 3000 uniform directions in the plane: the best is within ~pi/3000 rad of the top singular
     # vector, so the ratio is within ~(pi/3000)^2 * (1 - s2^2/s1^2) of s1
-    assert s1 * (1 - 1e-5) <= lip["pairs"] <= s1 * (1 + 1e-12)
-    assert lip["estimate"] == max(lip["pairs"], lip["gradient"])
+    assert s1 * (1 - 1e-5) <= lip.pairs <= s1 * (1 + 1e-12)
+    assert lip.estimate == max(lip.pairs, lip.gradient)
+    assert lip.n == 3000 and lip.delta == 1e-3 and lip.lipschitz_upper_bound is None
+    assert type(lip).from_json(lip.to_json()) == lip
     with pytest.raises(ValueError, match="delta"):
         lipschitz_estimate(_linear(A), z, delta=0)
 
@@ -329,3 +354,13 @@ def test_geodesic_avoids_a_bump():
     assert res.labels.shape == (33,) and res.labels[0] == 0 and res.labels[-1] == 1
     with pytest.raises(ValueError, match="n_nodes"):
         geodesic(G, z0, z1, n_nodes=2)
+
+
+def test_import_gan_is_light():
+    # `import gan` imports no subpackage and not torch; subpackages load on first use
+    import subprocess
+    import sys
+
+    code = ("import sys, gan; assert 'torch' not in sys.modules and 'gan.analysis' not in sys.modules; "
+            "assert set(gan.__all__) >= {'analysis', 'latents', 'metrics', 'data', 'training'}")
+    subprocess.run([sys.executable, "-c", code], check=True)

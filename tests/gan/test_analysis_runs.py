@@ -6,6 +6,7 @@ Monte Carlo comparisons use 5 binomial standard errors with fixed seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -52,39 +53,39 @@ def test_optimal_generator_probes_are_near_one(optimal_direct):
     G, res = optimal_direct
     # G*_eps has convex, simplicial cells with exact labels: the probes can only miss on the
     # boundary layer, which is labelled -1 and dropped, so all three reach ~1
-    assert res["logreg_accuracy"] > 0.98
-    assert res["convex_accuracy"] > 0.98
-    assert res["simplicial_agreement"] > 0.98 and res["is_simplicial"] is True
-    assert res["simplicial"]["max_angle_deviation_deg"] < 5
+    assert res.logreg.accuracy > 0.98
+    assert res.convex.accuracy > 0.98
+    assert res.simplicial.agreement > 0.98 and res.is_simplicial is True
+    assert res.simplicial.max_angle_deviation_deg < 5
 
 
 def test_optimal_generator_precision_matches_the_exact_boundary_measure(optimal_direct):
     G, res = optimal_direct
     exact = G.exact_precision()
-    assert abs(res["precision"] - float(exact.value)) < 5 * res["precision_stderr"] + float(exact.stderr)
-    assert res["expected_precision_config"] == pytest.approx(float(exact.value), abs=1e-12)
-    assert res["config_eps"] == G.eps
+    assert abs(res.precision.value - float(exact.value)) < 5 * res.precision.stderr + float(exact.stderr)
+    assert res.config_optimum.precision == pytest.approx(float(exact.value), abs=1e-12)
+    assert res.config_eps == G.eps
 
 
 def test_optimal_generator_lipschitz_and_bounds(optimal_direct):
     G, res = optimal_direct
-    lip = res["lipschitz"]
+    lip = res.lipschitz
     # empirical values are lower bounds of a proven Lipschitz constant of the implemented map
-    assert 0 < lip["gradient"] <= G.lipschitz_constant * (1 + 1e-6)
-    assert 0 < lip["pairs"] <= G.lipschitz_constant * (1 + 1e-6)
+    assert 0 < lip.gradient <= G.lipschitz_constant * (1 + 1e-6)
+    assert 0 < lip.pairs <= G.lipschitz_constant * (1 + 1e-6)
     # between the deep interiors (2 eps apart) the map moves by D: some local slope is >= D/(2 eps);
     # 400 Gaussian latents put ~12% in the boundary layer where the slope is about that
-    assert res["lipschitz_estimate"] >= 0.9 * 1.0 / (2 * G.eps)
-    assert res["lipschitz_estimate"] == max(lip["pairs"], lip["gradient"])
+    assert res.lipschitz.estimate >= 0.9 * 1.0 / (2 * G.eps)
+    assert res.lipschitz.estimate == max(lip.pairs, lip.gradient)
     from gaussiso import bounds
 
-    assert res["eps_matched"] == pytest.approx(res["d_min"] / res["lipschitz_estimate"], rel=1e-12)
-    assert res["corollary_3_6_bound"] == pytest.approx(bounds.corollary_3_6(3, res["eps_matched"]), rel=1e-12)
-    assert res["theorem_3_7_bound"] == pytest.approx(
-        bounds.theorem_3_7(3, res["d_max"] / res["lipschitz_estimate"], res["theorem_3_7_C"]), rel=1e-12)
-    gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(3, 2), res["eps_matched"], method="exact")
-    assert res["gamma_eps_boundary_matched"] == pytest.approx(float(gamma.value), rel=1e-9)
-    assert res["optimal_precision_matched"] == pytest.approx(1 - float(gamma.value), rel=1e-9)
+    assert res.bounds.eps_min == pytest.approx(res.bounds.d_min / res.lipschitz.estimate, rel=1e-12)
+    assert res.bounds.corollary_3_6 == pytest.approx(bounds.corollary_3_6(3, res.bounds.eps_min), rel=1e-12)
+    assert res.bounds.theorem_3_7 == pytest.approx(
+        bounds.theorem_3_7(3, res.bounds.d_max / res.lipschitz.estimate, res.bounds.theorem_3_7_C), rel=1e-12)
+    gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(3, 2), res.bounds.eps_min, method="exact")
+    assert res.bounds.matched.value == pytest.approx(float(gamma.value), rel=1e-9)
+    assert res.bounds.matched.precision == pytest.approx(1 - float(gamma.value), rel=1e-9)
 
 
 def test_rotated_optimal_generator_gives_back_its_rotation(tmp_path):
@@ -92,16 +93,16 @@ def test_rotated_optimal_generator_gives_back_its_rotation(tmp_path):
     res = analyze_generator(_module(G), latent_dim=3, centers=G.centers, support_radius=_support_radius(G.centers),
                             device="cpu", seed=4, figures_dir=tmp_path, **SMALL)
     # latent dimension 3: the sphere, and the partition on the plane of two fitted seeds
-    assert set(res["figures"]) == {"modes.png", "latent_sphere.png", "latent_slice_partition.png",
+    assert set(res.figures) == {"modes.png", "latent_sphere.png", "latent_slice_partition.png",
                                    "latent_slice_gradient_norm.png"}
-    for name in res["figures"]:
+    for name in res.figures:
         _check_png(tmp_path / name)
-    seeds = np.asarray(res["simplicial"]["seeds"])
+    seeds = np.asarray(res.simplicial.seeds)
     true = G.partition.seeds / np.linalg.norm(G.partition.seeds, axis=1, keepdims=True)
-    assert res["simplicial"]["classes"] == [0, 1, 2]
+    assert res.simplicial.classes.tolist() == [0, 1, 2]
     # class-mean directions from ~3,500 latents per class: error ~ sqrt(d/n)/|mean| ~ 0.03
     assert np.max(np.linalg.norm(seeds - true, axis=1)) < 0.08
-    assert res["is_simplicial"]
+    assert res.is_simplicial
 
 
 class _Strips(torch.nn.Module):
@@ -120,12 +121,12 @@ def test_parallel_strips_are_reported_non_simplicial():
     X = gaussiso.modes.equidistant_centers(3, 2)
     res = analyze_generator(_Strips(X), latent_dim=2, centers=X, support_radius=0.1, device="cpu", seed=5,
                             **{**SMALL, "n_lipschitz": 200})
-    assert res["is_simplicial"] is False
-    assert res["simplicial_agreement"] < 0.8  # about 0.63
-    assert res["simplicial"]["max_angle_deviation_deg"] > 45  # outer classes antipodal: 180 vs 120
-    assert res["convex_accuracy"] == 1.0  # convex cells ...
-    assert res["logreg_accuracy"] > 0.98  # ... and linearly separable, but not simplicial
-    assert abs(res["partition"]["proportions"][0] - 1 / 3) < 5 * math.sqrt(2 / 9 / 20_000)
+    assert res.is_simplicial is False
+    assert res.simplicial.agreement < 0.8  # about 0.63
+    assert res.simplicial.max_angle_deviation_deg > 45  # outer classes antipodal: 180 vs 120
+    assert res.convex.accuracy == 1.0  # convex cells ...
+    assert res.logreg.accuracy > 0.98  # ... and linearly separable, but not simplicial
+    assert abs(res.partition.proportions[0] - 1 / 3) < 5 * math.sqrt(2 / 9 / 20_000)
 
 
 class _SoftmaxClassifier:
@@ -156,15 +157,31 @@ def test_classifier_labelling_path():
     labeller.n_classes = 3
     res = analyze_generator(torch.nn.Identity(), latent_dim=3, labeller=labeller, device="cpu", seed=6,
                             **{**SMALL, "n_samples": 5000, "n_lipschitz": 100})
-    assert res["precision"] is None and res["labelling"] == "classifier" and res["m"] == 3
-    assert 0 < res["confident_share"] < 1
+    assert res.precision is None and res.labelling == "classifier" and res.m == 3
+    assert 0 < res.confident_share < 1
     # argmax cells of (z1, z2, z3) are the simplicial cluster of seeds e_i - mean(e): convex cones
-    assert res["convex_accuracy"] == 1.0 and res["logreg_accuracy"] > 0.97
-    assert res["is_simplicial"] is True
-    assert res["lipschitz_gradient"] == pytest.approx(1.0, rel=1e-6)  # the identity
+    assert res.convex.accuracy == 1.0 and res.logreg.accuracy > 0.97
+    assert res.is_simplicial is True
+    assert res.lipschitz.gradient == pytest.approx(1.0, rel=1e-6)  # the identity
     # float32 differences over delta = 1e-3: relative rounding ~ 1e-7 * |z| / 1e-3
-    assert res["lipschitz_pairs"] == pytest.approx(1.0, rel=1e-3)
-    assert res["eps_matched"] is None and res["corollary_3_6_bound"] is None
+    assert res.lipschitz.pairs == pytest.approx(1.0, rel=1e-3)
+    assert res.bounds is None and res.eps_matched is None
+
+
+def _read_analysis_json(path):
+    """analysis.json as a RunAnalysis, after checking that it is strict JSON (no NaN/Infinity)
+    and that reading and writing it back gives the same text."""
+    from gan.analysis import RunAnalysis
+
+    text = path.read_text()
+
+    def no_constant(name):
+        raise AssertionError(f"analysis.json holds a bare {name}")
+
+    json.loads(text, parse_constant=no_constant)
+    res = RunAnalysis.from_json(text)
+    assert res.to_json() == text
+    return res
 
 
 def _check_analysis_json(res, m, d):
@@ -172,74 +189,82 @@ def _check_analysis_json(res, m, d):
 
     Probe values may be null only when too few latents are on the support (then a note says
     why); the simplicial fit only when fewer than 2 classes (or more than d + 1) are present."""
-    part = res["partition"]
-    on_support = part["outside_mass"] < 1.0
-    n_classes = m - part["n_empty_cells"]
-    for key in ("precision", "logreg_accuracy", "convex_accuracy", "simplicial_agreement"):
-        v, se = res[key], res[key + "_stderr"]
+    part = res.partition
+    on_support = part.outside_mass < 1.0
+    n_classes = m - part.n_empty_cells
+    shares = {"precision": res.precision, "logreg_accuracy": res.logreg, "convex_accuracy": res.convex,
+              "simplicial_agreement": res.simplicial}
+    for key, r in shares.items():
+        v = r.value if key == "precision" else (r.agreement if key == "simplicial_agreement" else r.accuracy)
+        se = r.agreement_stderr if key == "simplicial_agreement" else r.stderr
         if v is None:
             assert key != "precision", key
             if key == "simplicial_agreement":
                 assert n_classes < 2 or n_classes > d + 1
             else:
-                assert part["outside_mass"] > 1 - 1e-3, key  # (almost) nothing labelled
+                assert part.outside_mass > 1 - 1e-3, key  # (almost) nothing labelled
             continue
         assert isinstance(v, float) and 0.0 <= v <= 1.0, key
         assert isinstance(se, float) and 0.0 <= se <= 0.5 + 1e-12, key
     for key in ("precision", "logreg_accuracy", "convex_accuracy"):
-        if res[key] is not None:
-            lo, hi = res[key + "_ci"]
-            assert 0.0 <= lo <= res[key] <= hi <= 1.0, key
+        r = shares[key]
+        v = r.value if key == "precision" else r.accuracy
+        if v is not None:
+            lo, hi = r.ci
+            assert 0.0 <= lo <= v <= hi <= 1.0, key
         else:
-            assert res[key.split("_")[0] + "_note"], key
-    assert res["precision"] == pytest.approx(1 - part["outside_mass"], abs=1e-12)
-    assert res["precision_stderr"] == pytest.approx(math.sqrt(res["precision"] * (1 - res["precision"]) / part["n"]))
-    assert sum(part["cell_mass"]) + part["outside_mass"] == pytest.approx(1.0, abs=1e-9)
-    assert len(part["cell_mass"]) == len(part["cell_mass_stderr"]) == m
-    for p, s in zip(part["cell_mass"], part["cell_mass_stderr"]):
-        assert s == pytest.approx(math.sqrt(p * (1 - p) / part["n"]), rel=1e-9)
+            assert r.note, key
+    assert res.precision.value == pytest.approx(1 - part.outside_mass, abs=1e-12)
+    assert res.precision.stderr == pytest.approx(math.sqrt(res.precision.value * (1 - res.precision.value) / part.n))
+    assert sum(part.cell_mass) + part.outside_mass == pytest.approx(1.0, abs=1e-9)
+    assert len(part.cell_mass) == len(part.cell_mass_stderr) == len(part.cell_mass_ci) == m
+    for p, s, (lo, hi) in zip(part.cell_mass, part.cell_mass_stderr, part.cell_mass_ci):
+        assert s == pytest.approx(math.sqrt(p * (1 - p) / part.n), rel=1e-9)
+        assert 0.0 <= lo <= p <= hi <= 1.0
     if on_support:
-        assert part["min_proportion"] <= 1 / m <= part["max_proportion"]
-        assert part["variance_to_mean"] >= 0
-    simp = res["simplicial"]
-    if res["simplicial_agreement"] is not None:
-        assert isinstance(res["is_simplicial"], bool)
-        assert res["is_simplicial"] == (res["simplicial_agreement"] >= AGREEMENT_THRESHOLD
-                                        and simp["max_angle_deviation_deg"] <= ANGLE_THRESHOLD_DEG)
-        k = len(simp["classes"])
-        assert simp["reference_angle_deg"] == pytest.approx(math.degrees(math.acos(-1 / (k - 1))))
-        geo = res["geodesic"]
-        assert geo["energy"] <= geo["straight_energy"] * (1 + 1e-6)
-        assert len(geo["labels"]) == len(geo["straight_labels"]) == 24
+        assert part.min_proportion <= 1 / m <= part.max_proportion
+        assert part.variance_to_mean >= 0
+    simp = res.simplicial
+    if res.simplicial.agreement is not None:
+        assert isinstance(res.is_simplicial, bool)
+        assert res.is_simplicial == (res.simplicial.agreement >= AGREEMENT_THRESHOLD
+                                     and simp.max_angle_deviation_deg <= ANGLE_THRESHOLD_DEG)
+        k = len(simp.classes)
+        assert simp.reference_angle_deg == pytest.approx(math.degrees(math.acos(-1 / (k - 1))))
+        geo = res.geodesic
+        assert geo.energy <= geo.straight_energy * (1 + 1e-6)
+        assert len(geo.labels) == len(geo.straight_labels) == 24
     else:
-        assert res["is_simplicial"] is None and simp["status"].startswith("not applicable")
-    lip = res["lipschitz"]
-    assert res["lipschitz_estimate"] == max(lip["pairs"], lip["gradient"]) > 0
-    assert lip["pairs_quantile"] <= lip["pairs"] and lip["gradient_quantile"] <= lip["gradient"]
-    assert res["eps_matched"] == pytest.approx(res["d_min"] / res["lipschitz_estimate"], rel=1e-12)
+        assert res.is_simplicial is None and simp.status.startswith("not applicable")
+    assert res.bounds is not None
+    lip = res.lipschitz
+    assert res.lipschitz.estimate == max(lip.pairs, lip.gradient) > 0
+    assert lip.pairs_quantile <= lip.pairs and lip.gradient_quantile <= lip.gradient
+    assert res.bounds.eps_min == pytest.approx(res.bounds.d_min / res.lipschitz.estimate, rel=1e-12)
     from gaussiso import bounds
 
-    if res["corollary_3_6_bound"] is not None:
-        assert res["corollary_3_6_bound"] == pytest.approx(bounds.corollary_3_6(m, res["eps_matched"]), rel=1e-12)
+    if res.bounds.corollary_3_6 is not None:
+        assert res.bounds.corollary_3_6 == pytest.approx(bounds.corollary_3_6(m, res.bounds.eps_min), rel=1e-12)
     else:
-        assert "eps_min" in res["corollary_3_6_note"]  # outside the corollary's hypothesis
-    if res["theorem_3_7_bound"] is not None:
-        assert res["theorem_3_7_bound"] == pytest.approx(
-            bounds.theorem_3_7(m, res["d_max"] / res["lipschitz_estimate"], res["theorem_3_7_C"]), rel=1e-12)
-    assert res["theorem_3_7_applies"] == (m <= d) and res["corollary_3_6_applies"] == (m <= d + 1)
+        assert "eps_min" in res.bounds.corollary_3_6_note  # outside the corollary's hypothesis
+    if res.bounds.theorem_3_7 is not None:
+        assert res.bounds.theorem_3_7 == pytest.approx(
+            bounds.theorem_3_7(m, res.bounds.d_max / res.lipschitz.estimate, res.bounds.theorem_3_7_C), rel=1e-12)
+    assert res.bounds.theorem_3_7_applies == (m <= d) and res.bounds.corollary_3_6_applies == (m <= d + 1)
     if m <= d + 1:
-        gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(m, d), res["eps_matched"], method="auto")
-        assert res["gamma_eps_boundary_matched"] == pytest.approx(float(gamma.value), rel=1e-9)
-        assert res["optimal_precision_matched"] == pytest.approx(1 - float(gamma.value), rel=1e-9)
-        lemma = bounds.lemma_3_5(gaussiso.simplicial_cluster(m, d), res["eps_matched"], corrected=True)
-        assert res["optimal_precision_matched_corrected"] == pytest.approx(float(lemma.value), rel=1e-9)
-        assert res["optimal_precision_matched_corrected"] >= res["optimal_precision_matched"]
-    jac = res["jacobian"]
-    assert set(jac) == {"volume_element", "condition_number", "gradient_norm", "spectral_norm"}
-    assert jac["gradient_norm"]["q05"] <= jac["gradient_norm"]["median"] <= jac["gradient_norm"]["q95"]
-    assert jac["spectral_norm"]["q95"] <= lip["gradient"] + 1e-9
-    assert jac["spectral_norm"]["q95"] <= jac["gradient_norm"]["q95"] + 1e-9  # |J|_2 <= |J|_F
-    assert res["latent_dim"] == d and res["m"] == m
+        gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(m, d), res.bounds.eps_min, method="auto")
+        assert res.bounds.matched.value == pytest.approx(float(gamma.value), rel=1e-9)
+        assert res.bounds.matched.precision == pytest.approx(1 - float(gamma.value), rel=1e-9)
+        lemma = bounds.lemma_3_5(gaussiso.simplicial_cluster(m, d), res.bounds.eps_min, corrected=True)
+        assert res.bounds.matched_half.precision == pytest.approx(float(lemma.value), rel=1e-9)
+        assert res.bounds.matched_half.precision >= res.bounds.matched.precision
+    jac = res.jacobian
+    assert {f.name for f in dataclasses.fields(jac)} == {"volume_element", "condition_number", "gradient_norm",
+                                                         "spectral_norm"}
+    assert jac.gradient_norm.q05 <= jac.gradient_norm.median <= jac.gradient_norm.q95
+    assert jac.spectral_norm.q95 <= lip.gradient + 1e-9
+    assert jac.spectral_norm.q95 <= jac.gradient_norm.q95 + 1e-9  # |J|_2 <= |J|_F
+    assert res.latent_dim == d and res.m == m
 
 
 def _check_png(path):
@@ -254,19 +279,19 @@ def test_cli_optimal_then_analyze(tmp_path):
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["preset"] == "optimal" and cfg["m"] == 3 and cfg["eps"] == 0.1
     assert gan_main(["analyze", str(out), "--device", "cpu", "--seed", "1", "--quiet", *SMALL_CLI]) == 0
-    res = json.loads((out / "analysis.json").read_text())
+    res = _read_analysis_json(out / "analysis.json")
     _check_analysis_json(res, 3, 2)
-    assert res["preset"] == "optimal" and res["config"]["eps"] == 0.1
+    assert res.preset == "optimal" and res.config["eps"] == 0.1
     true = np.asarray(cfg["partition_seeds"])
     true = true / np.linalg.norm(true, axis=1, keepdims=True)
-    assert np.max(np.linalg.norm(np.asarray(res["simplicial"]["seeds"]) - true, axis=1)) < 0.08
+    assert np.max(np.linalg.norm(np.asarray(res.simplicial.seeds) - true, axis=1)) < 0.08
     G = gaussiso.OptimalGenerator(np.asarray(cfg["centers"]), 0.1, latent_dim=2,
                                   partition=gaussiso.VoronoiPartition(np.asarray(cfg["partition_seeds"])))
     exact = float(G.exact_precision().value)
-    assert abs(res["precision"] - exact) < 5 * res["precision_stderr"]
-    assert res["expected_precision_config"] == pytest.approx(exact, abs=1e-12)
+    assert abs(res.precision.value - exact) < 5 * res.precision.stderr
+    assert res.config_optimum.precision == pytest.approx(exact, abs=1e-12)
     for name in ("modes.png", "latent_partition.png", "latent_gradient_norm.png"):
-        assert name in res["figures"]
+        assert name in res.figures
         _check_png(out / name)
     # bad input: a clear message and status 2
     assert gan_main(["optimal", "--modes", "5", "--latent-dim", "2", "--eps", "0.1", "--out",
@@ -275,8 +300,6 @@ def test_cli_optimal_then_analyze(tmp_path):
 
 
 def test_short_trained_mixture_run_end_to_end(tmp_path):
-    if not hasattr(pytest.importorskip("gan.data"), "make_mixture"):
-        pytest.skip("the mixture data module has not landed")
     from gan.runs import load_run
 
     out = tmp_path / "mix"
@@ -286,27 +309,31 @@ def test_short_trained_mixture_run_end_to_end(tmp_path):
     assert gan_main(["train", "--preset", "mixture", "--out", str(out), "--steps", "40", "--device", "cpu",
                      "--set", "eval_every=0", "--set", "image_every=0", "--quiet"]) == 0
     assert gan_main(["analyze", str(out), "--device", "cpu", "--quiet", *SMALL_CLI]) == 0
-    res = json.loads((out / "analysis.json").read_text())
+    res = _read_analysis_json(out / "analysis.json")
     run = load_run(out, device="cpu")
     m = len(run.dataset.centers)
     _check_analysis_json(res, m, run.sampler.latent_dim)
-    assert res["preset"] == "mixture" and res["step"] == run.step
+    assert res.preset == "mixture" and res.step == run.step
+    # the run's latent prior and data, under the keys TrainConfig writes
+    assert res.config["latent"] == run.config["latent"] == "gaussian"
+    assert res.config["sampler_options"] == run.config["sampler_options"]
+    assert res.config["data_options"] == run.config["data_options"]
     # the precision is recomputable from the same latents (Gaussian prior: seed 0 of the analysis)
     z = torch.randn(20_000, run.sampler.latent_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         x = run.generator(z).numpy()
     d = np.linalg.norm(x[:, None, :] - np.asarray(run.dataset.centers)[None], axis=-1)
-    assert res["precision"] == pytest.approx(float(np.mean(d.min(axis=1) <= run.dataset.support_radius)), abs=1e-4)
+    assert res.precision.value == pytest.approx(float(np.mean(d.min(axis=1) <= run.dataset.support_radius)), abs=1e-4)
     try:
         from gan.metrics import mode_metrics
     except ImportError:
         mode_metrics = None
     if mode_metrics is not None:
-        assert res["precision"] == pytest.approx(
+        assert res.precision.value == pytest.approx(
             float(mode_metrics(x, run.dataset.centers, run.dataset.support_radius)["precision"]), abs=1e-4)
-    for name in res["figures"]:
+    for name in res.figures:
         _check_png(out / name)
-    assert "modes.png" in res["figures"]
+    assert "modes.png" in res.figures
 
 
 # ------------------------------------------------------------------------------- figures
@@ -379,12 +406,12 @@ def test_analysis_on_cuda_matches_cpu():
     kw = dict(latent_dim=2, centers=G.centers, support_radius=_support_radius(G.centers), seed=3, **SMALL)
     cpu = analyze_generator(_module(G), device="cpu", **kw)
     gpu = analyze_generator(_module(G), device="cuda", **kw)
-    assert gpu["device"].startswith("cuda")
+    assert gpu.device.startswith("cuda")
     # same latents (drawn on the CPU, then moved), float64 G*: labels agree but for rounding
     # exactly on a cell edge
-    assert abs(gpu["precision"] - cpu["precision"]) <= 1e-3
-    assert gpu["logreg_accuracy"] > 0.98 and gpu["convex_accuracy"] > 0.98 and gpu["is_simplicial"]
-    assert gpu["lipschitz_gradient"] == pytest.approx(cpu["lipschitz_gradient"], rel=1e-4)
+    assert abs(gpu.precision.value - cpu.precision.value) <= 1e-3
+    assert gpu.logreg.accuracy > 0.98 and gpu.convex.accuracy > 0.98 and gpu.is_simplicial
+    assert gpu.lipschitz.gradient == pytest.approx(cpu.lipschitz.gradient, rel=1e-4)
     net = torch.nn.Sequential(torch.nn.Linear(3, 32), torch.nn.Tanh(), torch.nn.Linear(32, 5)).double()
     z = torch.randn(64, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     a = jacobian_geometry(net, z)

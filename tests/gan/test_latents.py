@@ -30,7 +30,7 @@ from gan.latents import (
 CONFIGS = {
     "gaussian": (6, {}),
     "simplicial": (6, {"n_clusters": 4, "tau": 0.5}),
-    "simplicial_softmax": (8, {"n_clusters": 5, "tau": 0.3, "rule": "softmax", "centres": "orthogonal"}),
+    "simplicial_softmax": (8, {"n_clusters": 5, "tau": 0.3, "rule": "softmax", "centers": "orthogonal"}),
     "linear": (6, {"n_clusters": 3, "tau": 0.4}),
     "gmm": (6, {"n_clusters": 3}),
     "deligan": (6, {"n_clusters": 3}),
@@ -91,10 +91,10 @@ def test_bad_options_are_refused():
         make_sampler("simplicial", 8, rule="softmax", tau=1.2)
     with pytest.raises(ValueError, match=r"tau must be in \[0, 1\)"):
         make_sampler("linear", 8, tau=-0.1)
-    with pytest.raises(ValueError, match="n_clusters = 10 simplex centres need latent_dim >= n_clusters - 1 = 9"):
+    with pytest.raises(ValueError, match="n_clusters = 10 simplex centers need latent_dim >= n_clusters - 1 = 9"):
         make_sampler("simplicial", 8, n_clusters=10)
-    with pytest.raises(ValueError, match="orthogonal centres need latent_dim >= n_clusters"):
-        make_sampler("simplicial", 8, n_clusters=9, centres="orthogonal")
+    with pytest.raises(ValueError, match="orthogonal centers need latent_dim >= n_clusters"):
+        make_sampler("simplicial", 8, n_clusters=9, centers="orthogonal")
     with pytest.raises(ValueError, match="rule must be one of"):
         make_sampler("simplicial", 8, rule="max")
     with pytest.raises(ValueError, match="latent_dim must be >= 1"):
@@ -120,15 +120,15 @@ def test_hopeless_threshold_raises_instead_of_looping():
 
 @pytest.mark.parametrize("tau", [-0.5, 0.3, 1.7])
 def test_orthogonal_max_dot_rate_is_one_minus_phi_power_n(tau):
-    exact = simplicial_acceptance_rate(tau, 7, 12, centres="orthogonal")
+    exact = simplicial_acceptance_rate(tau, 7, 12, centers="orthogonal")
     assert exact.method == "exact"
     assert exact.value == pytest.approx(1 - st.norm.cdf(tau) ** 7, rel=1e-12)
-    mc = simplicial_acceptance_rate(tau, 7, 12, centres="orthogonal", method="mc", n_samples=100_000, seed=3)
+    mc = simplicial_acceptance_rate(tau, 7, 12, centers="orthogonal", method="mc", n_samples=100_000, seed=3)
     assert abs(mc.value - exact.value) < 5 * mc.stderr + 1e-12
 
 
 def test_simplex_max_dot_quadrature_matches_closed_form_and_monte_carlo():
-    # n = 2: the centres are u and -u, so the max is |z.u| and the rate is 2(1 - Phi(tau)).
+    # n = 2: the centers are u and -u, so the max is |z.u| and the rate is 2(1 - Phi(tau)).
     r2 = simplicial_acceptance_rate(0.8, 2, 5)
     assert r2.value == pytest.approx(2 * st.norm.sf(0.8), rel=1e-12)
     for n, tau in [(3, 0.6), (10, 1.0), (10, 1.6)]:
@@ -141,7 +141,7 @@ def test_simplex_max_dot_quadrature_matches_closed_form_and_monte_carlo():
 
 
 def test_sampler_scores_follow_the_exact_rate():
-    # The sampler's own (randomly rotated) centres give the rotation-invariant exact rate.
+    # The sampler's own (randomly rotated) centers give the rotation-invariant exact rate.
     s = make_sampler("simplicial", 12, n_clusters=6, tau=0.9, seed=4)
     z = torch.randn(100_000, 12, generator=torch.Generator().manual_seed(0))
     p = float((s.scores(z) > 0.9).double().mean())
@@ -149,36 +149,46 @@ def test_sampler_scores_follow_the_exact_rate():
     assert abs(p - exact) < 5 * math.sqrt(exact * (1 - exact) / z.shape[0])
     b = s.sample(2000)
     assert bool((s.scores(b.z) > 0.9).all())
-    assert torch.equal(b.cluster, (b.z @ s.centres.T).argmax(1))
+    assert torch.equal(b.cluster, (b.z @ s.centers.T).argmax(1))
     # the cells have equal Gaussian measure and the truncation is symmetric: uniform clusters
     counts = torch.bincount(b.cluster, minlength=6).double()
     sd = math.sqrt(2000 * (1 / 6) * (5 / 6))
     assert ((counts - 2000 / 6).abs() < 5 * sd).all()
 
 
+def test_simplicial_state_dict_with_the_old_buffer_name_loads():
+    # checkpoints written before the rename centres -> centers still load, to the same centers
+    s = make_sampler("simplicial", 6, n_clusters=4, seed=1)
+    old = {("centres" if k == "centers" else k): v for k, v in s.state_dict().items()}
+    assert "centres" in old
+    t = make_sampler("simplicial", 6, n_clusters=4, seed=2)
+    t.load_state_dict(old)
+    assert torch.equal(t.centers, s.centers)
+
+
 def test_released_cifar_softmax_setting_accepts_almost_everything():
-    # n = 10, d = 64, tau = 0.135 (softmax of scaled cosines, axis centres): about 99.99 %.
-    r = simplicial_acceptance_rate(0.135, 10, 64, rule="softmax", centres="orthogonal", n_samples=200_000, seed=0)
+    # n = 10, d = 64, tau = 0.135 (softmax of scaled cosines, axis centers): about 99.99 %.
+    r = simplicial_acceptance_rate(0.135, 10, 64, rule="softmax", centers="orthogonal", n_samples=200_000, seed=0)
     assert r.method == "mc" and r.value - 5 * r.stderr > 0.999
     # the torch scoring of the sampler agrees with the numpy Monte Carlo
-    s = make_sampler("simplicial", 64, n_clusters=10, tau=0.135, rule="softmax", centres="orthogonal")
+    s = make_sampler("simplicial", 64, n_clusters=10, tau=0.135, rule="softmax", centers="orthogonal")
     z = torch.randn(50_000, 64, generator=torch.Generator().manual_seed(1))
     p = float((s.scores(z) > 0.135).double().mean())
     assert abs(p - r.value) < 5 * math.hypot(r.stderr, math.sqrt(p * (1 - p) / 50_000) + 1e-5)
 
 
 def test_softmax_rule_torch_and_numpy_agree_at_a_selective_threshold():
-    r = simplicial_acceptance_rate(0.4, 5, 8, rule="softmax", centres="simplex", n_samples=100_000, seed=2)
+    r = simplicial_acceptance_rate(0.4, 5, 8, rule="softmax", centers="simplex", n_samples=100_000, seed=2)
     s = make_sampler("simplicial", 8, n_clusters=5, tau=0.4, rule="softmax", seed=9)
     z = torch.randn(100_000, 8, generator=torch.Generator().manual_seed(5))
     p = float((s.scores(z) > 0.4).double().mean())
     assert abs(p - r.value) < 5 * math.hypot(r.stderr, math.sqrt(p * (1 - p) / 100_000))
 
 
-@pytest.mark.parametrize("centres,n", [("simplex", 10), ("simplex", 2), ("orthogonal", 10)])
-def test_calibrate_tau_exact(centres, n):
-    tau = calibrate_tau(0.3, n, 16, centres=centres)
-    assert simplicial_acceptance_rate(tau, n, 16, centres=centres).value == pytest.approx(0.3, abs=1e-8)
+@pytest.mark.parametrize("centers,n", [("simplex", 10), ("simplex", 2), ("orthogonal", 10)])
+def test_calibrate_tau_exact(centers, n):
+    tau = calibrate_tau(0.3, n, 16, centers=centers)
+    assert simplicial_acceptance_rate(tau, n, 16, centers=centers).value == pytest.approx(0.3, abs=1e-8)
 
 
 def test_calibrate_tau_monte_carlo_softmax():

@@ -66,7 +66,7 @@ SETS = ["gauss32", "gauss64_offset", "duplicates32", "clusters32", "lattice32", 
 @pytest.mark.parametrize("name", SETS)
 def test_prdc_equals_reference_package(name, cpu_kernel, monkeypatch):
     # cpu_kernel=False runs the torch route (the one CUDA takes) on the CPU
-    import gan.metrics._prdc as impl
+    import gan.metrics._prdc_exact as impl
 
     monkeypatch.setattr(impl, "CPU_KERNEL", cpu_kernel)
     real, fake = feature_set(name)
@@ -126,7 +126,7 @@ def _brute(real, fake, k, strict, squared):
 
 @pytest.mark.parametrize("cpu_kernel", [True, False], ids=["numba", "torch"])
 def test_kynkaanniemi_convention_matches_definition(cpu_kernel, monkeypatch):
-    import gan.metrics._prdc as impl
+    import gan.metrics._prdc_exact as impl
 
     monkeypatch.setattr(impl, "CPU_KERNEL", cpu_kernel)
     real, fake = feature_set("clusters32")
@@ -138,7 +138,7 @@ def test_kynkaanniemi_convention_matches_definition(cpu_kernel, monkeypatch):
 
 @pytest.mark.parametrize("cpu_kernel", [True, False], ids=["numba", "torch"])
 def test_realism_score_matches_brute_force(cpu_kernel, monkeypatch):
-    import gan.metrics._prdc as impl
+    import gan.metrics._prdc_exact as impl
 
     monkeypatch.setattr(impl, "CPU_KERNEL", cpu_kernel)
     real, fake = feature_set("gauss32")

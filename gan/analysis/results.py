@@ -1,0 +1,451 @@
+"""Typed results of the latent-geometry analysis (frozen dataclasses with strict JSON).
+
+Each result says what it is and how it was obtained; the run report :class:`RunAnalysis`
+nests them instead of repeating keys flat and nested. ``to_dict`` gives plain Python (arrays
+as lists, non-finite floats as ``None``), ``to_json`` strict JSON (no bare ``NaN``), and
+``from_dict`` / ``from_json`` read it back (arrays come back as ndarrays; a number stored as
+``None`` because it was not finite comes back as ``None``).
+
+=========================  ===================================================================
+:class:`Share`             a binomial proportion with standard error and 95% Wilson interval
+:class:`PartitionStats`    cell masses (with Wilson intervals), off-support mass, balance
+:class:`LipschitzEstimate` the empirical Lipschitz constant and how it was obtained
+:class:`BoundaryMeasure`   exact gamma(eps-boundary of the simplicial cluster) at one eps
+:class:`BoundsAtEps`       the paper's bounds at the eps matched to a Lipschitz constant
+:class:`ProbeSummary`      a LogReg or Convex accuracy, or why it is undefined
+:class:`SimplicialSummary` agreement and angles of the fitted simplicial cluster
+:class:`ValueSummary`      mean, median and quantiles of a per-latent quantity
+:class:`JacobianSummary`   ``ValueSummary`` of the Jacobian statistics
+:class:`GeodesicSummary`   a geodesic between two class directions against the segment
+:class:`RunAnalysis`       the whole analysis of a run (``analysis.json``)
+=========================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+__all__ = ["to_plain", "Share", "PartitionStats", "LipschitzEstimate", "BoundaryMeasure", "BoundsAtEps",
+           "ProbeSummary", "SimplicialSummary", "ValueSummary", "JacobianSummary", "GeodesicSummary", "RunAnalysis"]
+
+
+def to_plain(x):
+    """JSON-ready Python: dataclasses -> dicts, arrays -> lists, non-finite floats -> None."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: to_plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, dict):
+        return {str(k): to_plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [to_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return to_plain(x.tolist())
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if hasattr(x, "detach"):  # a torch tensor, without importing torch here
+        return to_plain(x.detach().cpu().numpy())
+    return x
+
+
+def _strip_optional(tp):
+    """``Optional[X]`` / ``X | None`` -> ``X``."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or (hasattr(types, "UnionType") and isinstance(tp, getattr(types, "UnionType"))):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+def _revive(tp, v):
+    if v is None:
+        return None
+    tp = _strip_optional(tp)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return tp.from_dict(v)
+    if tp is np.ndarray:
+        return np.asarray(v)
+    if typing.get_origin(tp) is tuple or tp is tuple:
+        return tuple(v)
+    return v
+
+
+class _JSONResult:
+    """``to_dict`` / ``to_json`` / ``from_dict`` / ``from_json`` for the dataclasses below."""
+
+    def to_dict(self) -> dict:
+        """Plain Python: nested dicts, arrays as lists, non-finite floats as ``None``."""
+        return to_plain(self)
+
+    def to_json(self, indent: Optional[int] = 2) -> str:
+        """Strict JSON (``allow_nan=False``: a non-finite number is written ``null``)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """Build from :meth:`to_dict`'s output (unknown keys are an error)."""
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown key(s) for {cls.__name__}: {sorted(unknown)}")
+        return cls(**{k: _revive(hints[k], v) for k, v in data.items()})
+
+    @classmethod
+    def from_json(cls, text: str):
+        """Inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Share(_JSONResult):
+    """A binomial proportion ``k / n``: ``value``, ``stderr`` :math:`\\sqrt{p(1-p)/n}`, 95% Wilson ``ci``."""
+
+    value: float
+    stderr: float
+    ci: tuple
+    n: int
+
+
+@dataclass(frozen=True)
+class PartitionStats(_JSONResult):
+    """Masses of the latent cells of ``n`` i.i.d. labelled latents (labels ``-1`` = outside).
+
+    Attributes
+    ----------
+    n : int
+    cell_mass, cell_mass_stderr : ndarray, shape (m,)
+        Share of all latents in each cell and its binomial standard error.
+    cell_mass_ci : ndarray, shape (m, 2)
+        95% Wilson interval of each cell mass.
+    outside_mass, outside_mass_stderr : float
+        Share of latents labelled ``-1`` (off the support) and its standard error.
+    proportions : ndarray, shape (m,)
+        Share of each class among on-support latents (NaN when none is on the support).
+    min_proportion, max_proportion : float
+    variance_to_mean : float
+        Variance over mean of the proportions in percent (the paper's balance statistic, 0
+        for a perfectly balanced generator; NaN when no latent is on the support).
+    n_empty_cells : int
+    """
+
+    n: int
+    cell_mass: np.ndarray
+    cell_mass_stderr: np.ndarray
+    cell_mass_ci: np.ndarray
+    outside_mass: float
+    outside_mass_stderr: float
+    proportions: np.ndarray
+    min_proportion: Optional[float]
+    max_proportion: Optional[float]
+    variance_to_mean: Optional[float]
+    n_empty_cells: int
+
+    @property
+    def m(self) -> int:
+        return int(np.size(self.cell_mass))
+
+
+@dataclass(frozen=True)
+class LipschitzEstimate(_JSONResult):
+    """The empirical Lipschitz constant of a generator around given latents, and how it was obtained.
+
+    Both empirical numbers are maxima over finitely many points, hence lower bounds of the
+    true constant :math:`L`.
+
+    Attributes
+    ----------
+    estimate : float
+        ``max(pairs, gradient)``: the number used as ``L_est``.
+    pairs, pairs_quantile : float
+        Largest (and ``quantile``-th) finite-difference ratio
+        :math:`\\|G(z + \\delta u) - G(z)\\| / \\delta` over random unit directions ``u``.
+    gradient, gradient_quantile : float
+        Largest (and ``quantile``-th) Jacobian spectral norm :math:`\\|J(z)\\|_2`.
+    n : int
+        Number of latents.
+    delta : float
+        Pair distance.
+    quantile : float
+        The quantile reported beside the maxima.
+    method : str
+        How ``estimate`` was obtained, in words.
+    lipschitz_upper_bound : float or None
+        A certified upper bound of :math:`L` when one is known (``None``: not computed).
+    """
+
+    estimate: float
+    pairs: float
+    pairs_quantile: float
+    gradient: float
+    gradient_quantile: float
+    n: int
+    delta: float
+    quantile: float
+    method: str = "max of finite-difference ratios and Jacobian spectral norms (a lower bound of L)"
+    lipschitz_upper_bound: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class BoundaryMeasure(_JSONResult):
+    """Gaussian measure of the ``eps``-boundary of the simplicial ``m``-cluster of ``R^d``.
+
+    ``value`` :math:`= \\gamma(\\partial^\\varepsilon \\mathcal{A}^*)` (``stderr`` 0 when exact,
+    ``method`` as :func:`gaussiso.eps_boundary_measure` reports it) and ``precision`` =
+    ``1 - value``, the precision of the optimal generator :math:`G^*_\\varepsilon`.
+    """
+
+    eps: float
+    value: float
+    stderr: float
+    method: str
+    precision: float
+
+
+@dataclass(frozen=True)
+class BoundsAtEps(_JSONResult):
+    """The paper's bounds for ``m`` modes at the widths matched to a Lipschitz constant.
+
+    Attributes
+    ----------
+    m, d : int
+        Number of modes and latent dimension.
+    d_min, d_max : float
+        Smallest and largest distance between two modes.
+    lipschitz : float
+        The Lipschitz constant ``L`` the widths are matched to.
+    eps_min, eps_max : float
+        ``d_min / L`` (Lemma 3.5's :math:`\\varepsilon_{\\min}`) and ``d_max / L``.
+    corollary_3_6, corollary_3_6_note
+        Upper bound of eq. (4) at ``eps_min``, or ``None`` and why (outside its hypotheses).
+    theorem_3_7, theorem_3_7_note
+        Eq. (7) at ``eps_max`` with ``C = theorem_3_7_C``, or ``None`` and why.
+    theorem_3_7_C : float
+        The constant ``C`` used (not explicit in the paper).
+    corollary_3_6_applies, theorem_3_7_applies : bool
+        ``m <= d + 1`` and ``m <= d``, the dimension conditions of the statements.
+    matched : BoundaryMeasure or None
+        :math:`\\gamma(\\partial^{\\varepsilon_{\\min}} \\mathcal{A}^*)`; its ``precision`` is
+        Lemma 3.5's bound at the optimum as stated (``None`` when ``m > d + 1``).
+    matched_half : BoundaryMeasure or None
+        The same at ``eps_min / 2``, the radius Lemma 3.5's proof supports (see
+        :mod:`gaussiso.bounds`): the precision a generator with this ``L`` cannot beat.
+    """
+
+    m: int
+    d: int
+    d_min: float
+    d_max: float
+    lipschitz: float
+    eps_min: float
+    eps_max: float
+    corollary_3_6: Optional[float]
+    corollary_3_6_note: Optional[str]
+    theorem_3_7: Optional[float]
+    theorem_3_7_note: Optional[str]
+    theorem_3_7_C: float
+    corollary_3_6_applies: bool
+    theorem_3_7_applies: bool
+    matched: Optional[BoundaryMeasure] = None
+    matched_half: Optional[BoundaryMeasure] = None
+    eps_rule: str = "eps_min = d_min / L (Lemma 3.5's eps_min), eps_max = d_max / L"
+
+
+@dataclass(frozen=True)
+class ProbeSummary(_JSONResult):
+    """A probe accuracy (LogReg or Convex) with its uncertainty, or ``None`` values and a ``note``.
+
+    ``n`` counts the test latents (LogReg) or segments (Convex); ``n_train`` the LogReg
+    training latents; ``per_class`` the Convex accuracy per class.
+    """
+
+    accuracy: Optional[float]
+    stderr: Optional[float]
+    ci: Optional[tuple]
+    n: int
+    note: Optional[str] = None
+    n_train: Optional[int] = None
+    per_class: Optional[dict] = None
+
+
+@dataclass(frozen=True)
+class SimplicialSummary(_JSONResult):
+    """The fitted simplicial cluster against the learned partition (see :mod:`gan.analysis.optimum`).
+
+    ``status`` is ``"fitted"`` or ``"not applicable: <why>"`` (then every number is ``None``).
+    ``is_simplicial`` is ``agreement >= agreement_threshold`` and
+    ``max_angle_deviation_deg <= angle_threshold_deg``.
+    """
+
+    status: str
+    agreement_threshold: float
+    angle_threshold_deg: float
+    agreement: Optional[float] = None
+    agreement_stderr: Optional[float] = None
+    n: Optional[int] = None
+    is_simplicial: Optional[bool] = None
+    reference_angle_deg: Optional[float] = None
+    angles_deg: Optional[np.ndarray] = None
+    max_angle_deviation_deg: Optional[float] = None
+    mean_angle_deviation_deg: Optional[float] = None
+    residual: Optional[float] = None
+    classes: Optional[np.ndarray] = None
+    seeds: Optional[np.ndarray] = None
+    directions: Optional[np.ndarray] = None
+    method: Optional[str] = None
+    agreement_logreg_normals: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class ValueSummary(_JSONResult):
+    """Mean, median, 5% and 95% quantiles over the finite values, and their share."""
+
+    mean: Optional[float]
+    median: Optional[float]
+    q05: Optional[float]
+    q95: Optional[float]
+    finite_share: float
+
+    @classmethod
+    def of(cls, v) -> "ValueSummary":
+        v = np.asarray(v, dtype=float)
+        fin = v[np.isfinite(v)]
+        if fin.size == 0:
+            return cls(None, None, None, None, 0.0)
+        return cls(float(fin.mean()), float(np.median(fin)), float(np.quantile(fin, 0.05)),
+                   float(np.quantile(fin, 0.95)), fin.size / v.size)
+
+
+@dataclass(frozen=True)
+class JacobianSummary(_JSONResult):
+    """Summaries of :func:`gan.analysis.jacobian_geometry` over the analysis latents."""
+
+    volume_element: ValueSummary
+    condition_number: ValueSummary
+    gradient_norm: ValueSummary
+    spectral_norm: ValueSummary
+
+
+@dataclass(frozen=True)
+class GeodesicSummary(_JSONResult):
+    """A geodesic between ``z0`` and ``z1`` (two class directions) against the straight segment."""
+
+    z0: np.ndarray
+    z1: np.ndarray
+    energy: float
+    length: float
+    straight_energy: float
+    straight_length: float
+    labels: Optional[np.ndarray]
+    straight_labels: Optional[np.ndarray]
+
+
+@dataclass(frozen=True)
+class RunAnalysis(_JSONResult):
+    """The latent-geometry analysis of one generator (the content of ``analysis.json``).
+
+    Attributes
+    ----------
+    latent_dim, m : int
+        Latent dimension ``d`` and number of modes (classes).
+    labelling : {"nearest_mode", "classifier"}
+    support_radius : float or None
+        Mixtures: the radius around a mode that counts as on the support.
+    seed : int
+    device : str
+    n_samples : int
+        Latents of the precision, the partition and the agreement.
+    precision : Share or None
+        Share of samples on the support (mixtures; ``None`` for images).
+    confident_share : float or None
+        Images: share of samples the classifier labels above its threshold.
+    partition : PartitionStats
+    logreg, convex : ProbeSummary
+    simplicial : SimplicialSummary
+    lipschitz : LipschitzEstimate
+    jacobian : JacobianSummary
+    d_min, d_max : float or None
+        Smallest and largest mode distance (mixtures with ``m >= 2``).
+    bounds : BoundsAtEps or None
+        The bounds at ``L = lipschitz.estimate`` (``None`` for images, or when
+        ``L_est = 0``).
+    config_eps : float or None
+        The ``eps`` of an explicit :math:`G^*_\\varepsilon` (``python -m gan optimal`` runs).
+    config_optimum : BoundaryMeasure or None
+        The exact boundary measure at ``config_eps``: ``precision`` is what
+        :math:`G^*_\\varepsilon` must measure.
+    geodesic : GeodesicSummary or None
+    figures : tuple of str
+        PNG files written beside ``analysis.json``.
+    run_dir, preset, step, config
+        Where the generator came from (``analyze_run``); ``config`` holds the settings that
+        define the run (preset, data, latent prior, sizes).
+    figure_error : str or None
+        Set by callers that retried without figures.
+    """
+
+    latent_dim: int
+    m: int
+    labelling: str
+    support_radius: Optional[float]
+    seed: int
+    device: str
+    n_samples: int
+    precision: Optional[Share]
+    confident_share: Optional[float]
+    partition: PartitionStats
+    logreg: ProbeSummary
+    convex: ProbeSummary
+    simplicial: SimplicialSummary
+    lipschitz: LipschitzEstimate
+    jacobian: JacobianSummary
+    d_min: Optional[float] = None
+    d_max: Optional[float] = None
+    bounds: Optional[BoundsAtEps] = None
+    config_eps: Optional[float] = None
+    config_optimum: Optional[BoundaryMeasure] = None
+    geodesic: Optional[GeodesicSummary] = None
+    figures: tuple = ()
+    run_dir: Optional[str] = None
+    preset: Optional[str] = None
+    step: Optional[int] = None
+    config: dict = field(default_factory=dict)
+    figure_error: Optional[str] = None
+
+    @property
+    def is_simplicial(self) -> Optional[bool]:
+        """The verdict of :attr:`simplicial` (``None`` when the fit does not apply)."""
+        return self.simplicial.is_simplicial
+
+    @property
+    def eps_matched(self) -> Optional[float]:
+        """``d_min / L_est`` (``None`` without bounds)."""
+        return None if self.bounds is None else self.bounds.eps_min
+
+    def headline(self) -> dict:
+        """The main numbers, flat and JSON-ready (what ``python -m gan analyze`` prints)."""
+        b, p = self.bounds, self.precision
+        matched = None if b is None else b.matched
+        return to_plain({
+            "precision": None if p is None else p.value,
+            "logreg_accuracy": self.logreg.accuracy,
+            "convex_accuracy": self.convex.accuracy,
+            "simplicial_agreement": self.simplicial.agreement,
+            "is_simplicial": self.is_simplicial,
+            "lipschitz_estimate": self.lipschitz.estimate,
+            "eps_matched": self.eps_matched,
+            "gamma_eps_boundary_matched": None if matched is None else matched.value,
+            "corollary_3_6_bound": None if b is None else b.corollary_3_6,
+            "theorem_3_7_bound": None if b is None else b.theorem_3_7,
+        })
