@@ -9,6 +9,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("spec", metavar="SPEC", help="sweep specification (TOML); see docs/sweeps.md")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="sweep directory; rerunning on the same DIR runs only what is missing")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="add a fixed setting to the spec's [set] (repeatable; as `gan train --set`)")
     parser.add_argument("--address", default=None, metavar="auto|HOST:PORT",
                         help="join an existing Ray cluster (default: start Ray locally)")
     parser.add_argument("--max-concurrent", type=int, default=None, metavar="N",
@@ -30,7 +32,7 @@ def run(args) -> int:
 
     prog = "python -m gan sweep"
     try:
-        spec = load_spec(args.spec)
+        spec = load_spec(args.spec, overrides=args.overrides)
     except (OSError, ValueError, TypeError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2

@@ -56,6 +56,13 @@ def _tune_trainable(config: dict) -> None:
     tune.report({"step": status["step"], "done_trial": 1, **_scalars(status["metrics"])})
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use (taskset, cgroups)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=None, max_concurrent=None,
             cpu=None, gpu=0, retries: int = 0, quiet: bool = False, log=print) -> dict:
     """Run ``trials`` as Tune trials; returns ``{"seconds_startup", "seconds_fit", "cpus", ...}``."""
@@ -69,7 +76,7 @@ def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=
         if address:
             ray.init(address=address, **kwargs)
         else:
-            ray.init(num_cpus=os.cpu_count() or 1, **kwargs)
+            ray.init(num_cpus=_cores(), **kwargs)
         started = True
     t_start = time.perf_counter() - t0
     try:

@@ -102,7 +102,7 @@ class SweepSpec:
                 "run": self.run, "plot": self.plot}
 
 
-def load_spec(source, *, name: str | None = None) -> SweepSpec:
+def load_spec(source, *, name: str | None = None, overrides=()) -> SweepSpec:
     """Read and check a sweep specification.
 
     Parameters
@@ -114,6 +114,9 @@ def load_spec(source, *, name: str | None = None) -> SweepSpec:
     name : str, optional
         Name of the sweep (default: ``name`` in the spec, else the file's stem, else
         ``"sweep"``).
+    overrides : iterable of str or (key, value)
+        ``key=value`` settings added to ``[set]`` (as ``gan train --set``: the text is
+        converted to the key's type, dotted keys reach inside dict settings).
 
     Returns
     -------
@@ -154,6 +157,15 @@ def load_spec(source, *, name: str | None = None) -> SweepSpec:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise ValueError(f"sweep spec is not valid TOML: {e}") from None
+    if overrides:
+        from gan.training import parse_override
+
+        if not isinstance(data.get("set", {}), dict):
+            raise ValueError(f"sweep spec: [set] must be a dict, got {data['set']!r}")
+        data.setdefault("set", {})
+        for item in overrides:
+            key, value = parse_override(item) if isinstance(item, str) else item
+            data["set"] = _merge(data["set"], {key: value})
     return _check(data, name or data.get("name") or default_name)
 
 

@@ -41,6 +41,14 @@ def _scalars(d: dict) -> dict:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
 
 
+_SETTINGS = {"step", "seed", "latent_dim", "m", "n_samples", "support_radius"}
+
+
+def _is_setting(key: str) -> bool:
+    """Numbers of ``analysis.json`` that echo settings rather than measure the run."""
+    return key in _SETTINGS or key.endswith(("n_train", "n_test", "n_pairs"))
+
+
 def last_metrics(run_dir) -> dict:
     """The last logged value of every scalar in ``metrics.jsonl`` (``time`` left out)."""
     out: dict = {}
@@ -98,7 +106,7 @@ def run_trial(trial, run_dir, after: dict, *, threads: int | None = None, callba
             opts = {"figures": False, "device": cfg.device}
             opts.update(analyze if isinstance(analyze, dict) else {})
             res = analyze_run(run_dir, **opts)
-            metrics.update({f"analyze/{k}": v for k, v in _scalars(res).items()})
+            metrics.update({f"analyze/{k}": v for k, v in _scalars(res).items() if not _is_setting(k)})
         status = base | {"status": "done", "step": int(result.step), "metrics": metrics,
                          "seconds": time.perf_counter() - t0, "resumed": resume, "error": None}
     except Exception as e:  # recorded, then re-raised so the caller (or Tune) can retry
