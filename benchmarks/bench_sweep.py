@@ -36,6 +36,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dims", type=int, nargs="+", default=[1, 2, 3, 8])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--loop-threads", type=int, default=None,
+                    help="torch threads of the serial loop (default: the cores; 1 is faster on a busy machine)")
     ap.add_argument("--quick", action="store_true", help="2 dims x 2 seeds x 50 steps")
     args = ap.parse_args(argv)
     if args.quick:
@@ -60,7 +62,8 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:
         # 1. the plain serial loop
-        torch.set_num_threads(cores)
+        loop_threads = args.loop_threads or cores
+        torch.set_num_threads(loop_threads)
         t0 = time.perf_counter()
         loop = {}
         for t in trials:
@@ -90,7 +93,7 @@ def main(argv=None) -> int:
     print()
     print(f"| {'way':<44} | {'wall s':>7} | {'speed-up':>8} |")
     print(f"|{'-' * 46}|{'-' * 9}|{'-' * 10}|")
-    print(f"| {'plain serial loop (torch ' + str(cores) + ' threads)':<44} | {t_loop:7.1f} | {1.0:8.2f} |")
+    print(f"| {'plain serial loop (torch ' + str(loop_threads) + ' thread(s))':<44} | {t_loop:7.1f} | {1.0:8.2f} |")
     label = f"gan sweep on Ray ({info['concurrent']} x {info['threads_per_trial']} thread)"
     print(f"| {label:<44} | {t_ray:7.1f} | {t_loop / t_ray:8.2f} |")
     print(f"| {'  of which Ray start':<44} | {info['seconds_startup']:7.1f} | {'':>8} |")
@@ -99,7 +102,7 @@ def main(argv=None) -> int:
     print(f"Ray {info['ray_version']}: start {info['seconds_startup']:.1f} s (then {i1['seconds_startup']:.1f} s); "
           f"cost per trial {per_trial:.2f} s (worker, imports, reports; 1-step sweep)")
     print(f"largest difference of the final eval/precision between loop and sweep: {diff:.3g} "
-          f"(threads per run differ: {cores} against {info['threads_per_trial']})")
+          f"(torch threads per run: {loop_threads} in the loop, {info['threads_per_trial']} in the sweep)")
     print(f"load average (1 min) at start {load0[0]:.2f}, at end {load1[0]:.2f}: other processes shared the cores")
     return 0
 

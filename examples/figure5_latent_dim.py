@@ -44,14 +44,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     plt = pyplot()
 
-    import tomllib
-
     from gan.analysis import figures as F
-    from gan.sweep import run_sweep
+    from gan.sweep import load_spec, run_sweep
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    spec = tomllib.loads(SPEC.read_text())
+    spec = load_spec(SPEC).to_dict()  # plain tables, adjusted below
     modes = args.modes or ([4] if args.quick else [v["data_options"]["m"] for v in spec["variants"]])
     dims = args.dims or ([1, 3] if args.quick else spec["grid"]["latent_dim"])
     steps = args.steps or (120 if args.quick else spec["set"]["steps"])

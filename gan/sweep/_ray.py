@@ -110,7 +110,17 @@ def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=
             ),
         )
         t1 = time.perf_counter()
-        grid = tuner.fit()
+        # Tune's newer console output prints its banners even at verbose=0; the older one is
+        # silent at 0, and the sweep prints its own progress lines
+        old = os.environ.get("RAY_AIR_NEW_OUTPUT")
+        os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+        try:
+            grid = tuner.fit()
+        finally:
+            if old is None:
+                os.environ.pop("RAY_AIR_NEW_OUTPUT", None)
+            else:
+                os.environ["RAY_AIR_NEW_OUTPUT"] = old
         t_fit = time.perf_counter() - t1
         errors = {}
         for r in grid:

@@ -143,8 +143,7 @@ def load_spec(source, *, name: str | None = None, overrides=()) -> SweepSpec:
     if isinstance(source, dict):
         data = copy.deepcopy(source)
     else:
-        import tomllib
-
+        tomllib = _toml()
         if isinstance(source, str) and "\n" in source:
             text = source
         else:
@@ -167,6 +166,14 @@ def load_spec(source, *, name: str | None = None, overrides=()) -> SweepSpec:
             key, value = parse_override(item) if isinstance(item, str) else item
             data["set"] = _merge(data["set"], {key: value})
     return _check(data, name or data.get("name") or default_name)
+
+
+def _toml():
+    try:
+        import tomllib  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
 
 
 # ---------------------------------------------------------------------------------------

@@ -271,20 +271,60 @@ def test_cli_check_lists_trials(tmp_path, capsys):
 # ---------------------------------------------------------------------------------------
 # Ray
 # ---------------------------------------------------------------------------------------
+# Loaded by every Ray worker (through PYTHONPATH): the first attempt of trial seed=1 dies at
+# step 5, after its checkpoint at step 4, so that Tune has to restore it.
+_FAIL_ONCE = """
+import os, pathlib
+import gan.training
+
+_real = gan.training.train
+
+
+def train(cfg, run_dir, **kw):
+    flag = pathlib.Path(os.environ["GAN_SWEEP_TEST_FLAG"])
+    if run_dir.name != "seed=1" or flag.exists():
+        return _real(cfg, run_dir, **kw)
+    cb = kw["callback"]
+
+    def dies(step, record):
+        cb(step, record)
+        if step == 5:
+            flag.write_text("failed once")
+            raise RuntimeError("worker lost")
+
+    return _real(cfg, run_dir, **{**kw, "callback": dies})
+
+
+gan.training.train = train
+"""
+
+
 @pytest.mark.slow
-def test_two_trial_sweep_through_ray(tmp_path):
+def test_two_trial_sweep_through_ray(tmp_path, monkeypatch):
     pytest.importorskip("ray.tune")
+    import os
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_FAIL_ONCE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("GAN_SWEEP_TEST_FLAG", str(tmp_path / "flag"))
     spec = tiny_spec(grid={"seed": [0, 1]})
     spec["set"]["steps"] = 8
-    res = run_sweep(spec, tmp_path / "sw", backend="ray", max_concurrent=2, quiet=True)
+    res = run_sweep(spec, tmp_path / "sw", backend="ray", max_concurrent=2, retries=1, quiet=True)
+    assert (tmp_path / "flag").is_file()  # the hook ran in a worker
     assert res.run["backend"] == "ray" and res.run["concurrent"] == 2 and res.run["threads_per_trial"] == 1
     assert [r["status"] for r in res.rows] == ["done", "done"]
-    # the same numbers as the serial loop (the trials are deterministic on CPU)
+    assert [r["attempts"] for r in res.rows] == [1, 2]
+    st = read_status(tmp_path / "sw" / "runs" / "seed=1")
+    assert st["resumed"] is True  # Tune restored the trial, which resumed its run from step 4
+    # the same numbers as the serial loop (deterministic on CPU; the resumed run bit for bit)
+    monkeypatch.delenv("GAN_SWEEP_TEST_FLAG")
     ref = run_sweep(spec, tmp_path / "ref", backend="serial", quiet=True)
-    strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("seconds", "attempts")}  # noqa: E731
     assert [strip(r) for r in res.rows] == [strip(r) for r in ref.rows]
-    # Tune saw the run's checkpoints (markers naming the run directory) and its metrics
-    markers = sorted((tmp_path / "sw" / "tune").glob("*/seed=0/checkpoint_*/marker.json"))
+    # Tune holds the run's checkpoints (markers naming the run directory)
+    markers = sorted((tmp_path / "sw" / "tune").glob("*/seed=1/checkpoint_*/marker.json"))
     assert markers and json.loads(markers[-1].read_text())["step"] == 8
     # a rerun starts no trial
     again = run_sweep(spec, tmp_path / "sw", backend="ray", quiet=True)
