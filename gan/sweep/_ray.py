@@ -72,7 +72,7 @@ def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=
     t0 = time.perf_counter()
     started = False
     if not ray.is_initialized():
-        kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
         if address:
             ray.init(address=address, **kwargs)
         else:

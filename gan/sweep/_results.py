@@ -219,7 +219,7 @@ def load_results(out) -> SweepResult:
     out = Path(out)
     d = json.loads((out / "results.json").read_text())
     nan = float("nan")
-    fix = [{k: (nan if v is None and (k.endswith(".ci_low") or k.endswith(".ci_high")) else v) for k, v in a.items()}
+    fix = [{k: (nan if v is None and k.endswith((".ci_low", ".ci_high")) else v) for k, v in a.items()}
            for a in d["aggregate"]]
     return SweepResult(out, d["name"], d["swept"], d["rows"], fix, d.get("run", {}), d.get("metrics", []))
 

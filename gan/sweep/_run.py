@@ -91,6 +91,12 @@ def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, m
     check_int(retries, "retries", 0)
     log = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
+    use_ray = backend == "ray" or (backend == "auto" and ray_available())
+    if backend == "ray" and not ray_available():
+        raise ImportError("backend='ray' needs Ray Tune: pip install 'gaussiso[sweep]'")
+    if address and not use_ray:
+        raise ValueError(f"address={address!r} needs the Ray backend (Ray installed, not serial)")
+
     out = Path(out)
     record = out / "sweep.json"
     if record.is_file():
@@ -110,15 +116,9 @@ def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, m
     todo = [t for t in trials if not is_done(out / "runs" / t.name, t, spec.after)]
     skipped = len(trials) - len(todo)
     log(f"[sweep] {spec.name}: {len(trials)} trial(s), {skipped} already done, {len(todo)} to run")
-
-    use_ray = backend == "ray" or (backend == "auto" and ray_available())
-    if backend == "ray" and not ray_available():
-        raise ImportError("backend='ray' needs Ray Tune: pip install 'gaussiso[sweep]'")
     if not use_ray and backend == "auto":
         log("[sweep] Ray is not installed (pip install 'gaussiso[sweep]'): running the trials one after "
             "another in this process")
-    if address and not use_ray:
-        raise ValueError(f"address={address!r} needs the Ray backend")
 
     t0 = time.perf_counter()
     info: dict = {"backend": "ray" if use_ray else "serial"}

@@ -123,6 +123,11 @@ def test_serial_fallback_without_ray(tmp_path, monkeypatch, capsys):
     spec = tiny_spec(plot=[{"metric": "eval/precision", "x": "latent_dim"}])
     res = run_sweep(spec, tmp_path / "sw")
     assert "Ray is not installed" in capsys.readouterr().out
+    with pytest.raises(ImportError, match="needs Ray Tune"):
+        run_sweep(spec, tmp_path / "other", backend="ray")
+    with pytest.raises(ValueError, match="needs the Ray backend"):
+        run_sweep(spec, tmp_path / "other", address="auto")
+    assert not (tmp_path / "other").exists()
     assert res.run["backend"] == "serial" and res.run["ran"] == 4
     assert [r["status"] for r in res.rows] == ["done"] * 4
     out = tmp_path / "sw"
@@ -137,7 +142,7 @@ def test_serial_fallback_without_ray(tmp_path, monkeypatch, capsys):
     row = res.rows[0]
     last = json.loads((out / "runs" / row["trial"] / "metrics.jsonl").read_text().splitlines()[-1])
     assert row["eval/precision"] == last["eval/precision"] and row["wdist"] == last["wdist"]
-    agg = [a for a in res.aggregate if a["latent_dim"] == 3][0]
+    agg = next(a for a in res.aggregate if a["latent_dim"] == 3)
     vals = [r["wdist"] for r in res.rows if r["latent_dim"] == 3]
     assert agg["n"] == 2
     assert (agg["wdist"], agg["wdist.ci_low"], agg["wdist.ci_high"]) == pytest.approx(t_interval(vals))
@@ -321,7 +326,7 @@ def test_two_trial_sweep_through_ray(tmp_path, monkeypatch):
     # the same numbers as the serial loop (deterministic on CPU; the resumed run bit for bit)
     monkeypatch.delenv("GAN_SWEEP_TEST_FLAG")
     ref = run_sweep(spec, tmp_path / "ref", backend="serial", quiet=True)
-    strip = lambda r: {k: v for k, v in r.items() if k not in ("seconds", "attempts")}  # noqa: E731
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("seconds", "attempts")}
     assert [strip(r) for r in res.rows] == [strip(r) for r in ref.rows]
     # Tune holds the run's checkpoints (markers naming the run directory)
     markers = sorted((tmp_path / "sw" / "tune").glob("*/seed=1/checkpoint_*/marker.json"))
