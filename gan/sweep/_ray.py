@@ -1,4 +1,4 @@
-"""The Ray Tune backend: one Tune trial per sweep trial, each in its own worker process.
+"""The Ray Tune backend: one Tune trial per sweep trial, in Ray worker processes (reused between trials).
 
 Each Tune trial trains an ordinary run directory under ``DIR/runs`` (shared storage when
 the cluster has several nodes). It reports the logged metrics to Tune while it trains and,
@@ -98,6 +98,8 @@ def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=
             param_space={"trial": tune.grid_search(items)},
             tune_config=tune.TuneConfig(
                 max_concurrent_trials=concurrent,
+                # a finished trial's worker runs the next one: torch and gan stay imported
+                reuse_actors=True,
                 trial_name_creator=lambda t: t.config["trial"]["name"],
                 trial_dirname_creator=lambda t: t.config["trial"]["name"],
             ),
