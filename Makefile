@@ -15,7 +15,7 @@ export MPLBACKEND ?= Agg
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[gan,test,docs,dev]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[gan,sweep,test,docs,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("gan.analysis._cli", "compare a run's latent partition with the simplicial optimum"),
     "optimal": ("gan.analysis._cli_optimal", "write a run directory holding the explicit G*_eps"),
     "demo": ("gan._demo", "the end-to-end demo (train, analyse, report) on CPU"),
+    "sweep": ("gan.sweep._cli", "a grid of training runs from a TOML spec (Ray Tune, or serial)"),
 }
 
 
