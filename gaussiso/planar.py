@@ -106,6 +106,7 @@ def _polygons_of(geom, name: str):
         raise TypeError(f"{name} must be a shapely Polygon or MultiPolygon, got {type(geom).__name__}")
     if geom.is_empty:
         return []
+    _check_planar(geom, name)
     if isinstance(geom, Polygon):
         parts = [geom]
     elif isinstance(geom, MultiPolygon):
@@ -165,7 +166,8 @@ def gaussian_measure_polygon(poly) -> float:
     Parameters
     ----------
     poly : shapely Polygon, MultiPolygon, or GeometryCollection
-        Valid, finite coordinates (holes allowed). Only x and y are used. Points and lines in
+        Valid, finite, two-dimensional coordinates (holes allowed; a geometry with z
+        coordinates is refused with ValueError). Points and lines in
         a GeometryCollection (left over by shapely's set operations) have measure zero and
         are ignored.
 
@@ -197,10 +199,21 @@ def gaussian_measure_polygon(poly) -> float:
     return float(sum(_impl.polygon_measure(p) for p in parts))
 
 
+def _check_planar(geom, name: str):
+    """Refuse geometries with z coordinates: the Gaussian here lives in R^2, and dropping z
+    would silently measure the projection of a 3-D shape instead of the shape."""
+    if geom.has_z:
+        raise ValueError(
+            f"{name} must be a 2-D geometry (x, y); got a {geom.geom_type} with z coordinates. "
+            "Project it yourself (e.g. shapely.force_2d) if the x-y shadow is what you mean"
+        )
+
+
 def _segments_of(geom) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(geom, BaseGeometry):
         if geom.is_empty:
             return np.zeros((0, 2)), np.zeros((0, 2))
+        _check_planar(geom, "geom")
         if geom.geom_type in ("LineString", "LinearRing"):
             lines = [geom]
         elif geom.geom_type == "MultiLineString":
@@ -225,7 +238,7 @@ def _segments_of(geom) -> tuple[np.ndarray, np.ndarray]:
             )
         a_list, b_list = [], []
         for ln in lines:
-            c = np.asarray(ln.coords, dtype=float)[:, :2]
+            c = np.asarray(ln.coords, dtype=float)
             a_list.append(c[:-1])
             b_list.append(c[1:])
         a, b = np.vstack(a_list), np.vstack(b_list)
@@ -260,7 +273,8 @@ def gaussian_length(geom) -> float:
     ----------
     geom : shapely LineString, LinearRing, MultiLineString, or array_like, shape (n, 2, 2)
         The array form lists segments as ``[[x0, y0], [x1, y1]]``; one segment of shape
-        ``(2, 2)`` is accepted too. Coordinates must be finite.
+        ``(2, 2)`` is accepted too. Coordinates must be finite and two-dimensional (a
+        geometry with z coordinates is refused with ValueError).
 
     Returns
     -------
@@ -312,9 +326,10 @@ def voronoi_cells(partition, *, radius=None) -> list:
     """
     p = _check_partition(partition)
     r = _check_radius(radius)
+    bis = _bisectors(p)
     out = []
     for i in range(p.m):
-        v, _ = _impl.cell_polygon(p.seeds, i, r)
+        v, _ = _impl.cell_polygon(*bis, i, r)
         out.append(Polygon(v) if v.shape[0] >= 3 else Polygon())
     return out
 
@@ -347,10 +362,16 @@ def interfaces(partition, *, radius=None) -> dict:
     return {k: LineString(seg) for k, seg in _interface_segments(p, r).items()}
 
 
+def _bisectors(p: VoronoiPartition):
+    """Unit normals (m, m, 2) and offsets (m, m) of the bisectors, free of overflow."""
+    return p._unit_normals(), p._bisector_offsets()
+
+
 def _interface_segments(p: VoronoiPartition, r: float) -> dict:
     out = {}
+    bis = _bisectors(p)
     for i in range(p.m):
-        v, lab = _impl.cell_polygon(p.seeds, i, r)
+        v, lab = _impl.cell_polygon(*bis, i, r)
         for e in range(v.shape[0]):
             j = int(lab[e])
             if j > i:
@@ -386,8 +407,9 @@ def cell_measures(partition, *, radius=None) -> Estimate:
     p = _check_partition(partition)
     r = _check_radius(radius)
     vals = np.empty(p.m)
+    bis = _bisectors(p)
     for i in range(p.m):
-        v, _ = _impl.cell_polygon(p.seeds, i, r)
+        v, _ = _impl.cell_polygon(*bis, i, r)
         vals[i] = _impl.fan_measure(*_impl.closed(v)) if v.shape[0] else 0.0
     err = np.full(p.m, _impl.box_tail_mass(r) + _ROUNDING)
     return Estimate(vals, err, 0, "exact")
@@ -445,9 +467,10 @@ def perimeter(partition, *, radius=None) -> Estimate:
 def _inner_polygons(p: VoronoiPartition, r: float, eps: float):
     """Clipped cells and their eps-interiors, as vertex arrays."""
     cells, inner = [], []
+    bis = _bisectors(p)
     for i in range(p.m):
-        cells.append(_impl.cell_polygon(p.seeds, i, r)[0])
-        inner.append(_impl.cell_polygon(p.seeds, i, r, eps)[0])
+        cells.append(_impl.cell_polygon(*bis, i, r)[0])
+        inner.append(_impl.cell_polygon(*bis, i, r, eps)[0])
     return cells, inner
 
 
