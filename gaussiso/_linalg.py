@@ -43,6 +43,12 @@ def pairwise_distances(a, b=None) -> np.ndarray:
     same = b is None
     b = a if same else np.asarray(b, dtype=float)
     na, nb, k = a.shape[0], b.shape[0], a.shape[1]
+    # Scale by a power of two (exact) so that squares neither overflow (|x| > 1e154) nor
+    # underflow (|x| < 1e-154): the distances of seeds at 1e200 or 1e-200 keep their digits.
+    top = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    if top > 0.0 and not (2.0**-500 < top < 2.0**500):
+        p2 = 2.0 ** np.frexp(top)[1]
+        return p2 * pairwise_distances(a / p2, None if same else b / p2)
     if na * nb * k <= _EXPLICIT_MAX:
         diff = a[:, None, :] - b[None, :, :]
         return np.sqrt(np.sum(diff * diff, axis=-1))

@@ -126,9 +126,11 @@ def check_points(z, d: int, name: str = "z"):
 
 def check_choice(value, name: str, allowed):
     """Return ``value`` if it is one of ``allowed`` (strings, names of a registry...)."""
+    if all(isinstance(a, str) for a in allowed) and not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {list(allowed)} (a string), got {type(value).__name__} {value!r}")
     try:
-        ok = value in allowed
-    except TypeError:  # an unhashable value against a dict or set
+        ok = bool(value in allowed)
+    except (TypeError, ValueError):  # an unhashable value against a dict or set; an array
         ok = False
     if not ok:
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")

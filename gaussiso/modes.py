@@ -208,7 +208,8 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
         raise ValueError(f"radii must be >= 0, got min {r.min()}")
     dist = pairwise_distances(X)
     off = dist + np.diag(np.full(m, np.inf))
-    if np.min(off) <= 1e-12 * max(1.0, float(np.max(np.abs(X)))):
+    # Relative to the configuration's scale: centres at 1e-200 are distinct, not "coincident".
+    if np.min(off) <= 1e-12 * float(np.max(np.abs(X))):
         i, j = np.unravel_index(np.argmin(off), off.shape)
         raise ValueError(f"centers must be distinct: centers {min(i, j)} and {max(i, j)} coincide")
     margin = off.min(axis=1) / 2.0 - r

@@ -77,6 +77,15 @@ __all__ = [
 # Allowance for floating-point rounding in the closed forms (tests check 1e-12 against
 # independent references; observed errors are a few 1e-16).
 _ROUNDING = 1e-14
+# Largest clipping half-width. Cell vertices are intersections of lines with the square, so
+# their rounding grows like 1e-16 R: measured errors are 1e-15 at R = 40, 1.2e-14 at 100,
+# 7.6e-14 at 1000 (and the eps-strips vanish in rounding at 1e50). The rounding allowance in
+# the stderr grows with R accordingly (_rounding), and R is capped where it stays small.
+_MAX_RADIUS = 1e4
+
+
+def _rounding(r: float) -> float:
+    return _ROUNDING * max(1.0, r / 10.0)
 
 
 # --------------------------------------------------------------------------- validation
@@ -93,7 +102,13 @@ def _check_partition(partition) -> VoronoiPartition:
 def _check_radius(radius) -> float:
     if radius is None:
         return _impl.DEFAULT_RADIUS
-    return check_positive_float(radius, "radius")
+    r = check_positive_float(radius, "radius")
+    if r > _MAX_RADIUS:
+        raise ValueError(
+            f"radius must be <= {_MAX_RADIUS:g} (the Gaussian mass outside [-40, 40]^2 is already "
+            f"below 1e-300, and the rounding of the clipped cells grows like 1e-16 radius), got {r:g}"
+        )
+    return r
 
 
 def _check_eps(eps) -> float:
@@ -303,8 +318,9 @@ def voronoi_cells(partition, *, radius=None) -> list:
     partition : gaussiso.VoronoiPartition
         With ``d == 2``.
     radius : float, optional
-        Half-width :math:`R` of the clipping square (default 10, where the Gaussian mass
-        outside, :math:`4Q(R)(1 - Q(R))`, is :math:`3.0 \times 10^{-23}`).
+        Half-width :math:`R` of the clipping square, ``0 < R <= 1e4`` (default 10, where the
+        Gaussian mass outside, :math:`4Q(R)(1 - Q(R))`, is :math:`3.0 \times 10^{-23}`). The
+        rounding allowance in the returned ``stderr`` is ``1e-14 max(1, R/10)``.
 
     Returns
     -------
@@ -411,7 +427,7 @@ def cell_measures(partition, *, radius=None) -> Estimate:
     for i in range(p.m):
         v, _ = _impl.cell_polygon(*bis, i, r)
         vals[i] = _impl.fan_measure(*_impl.closed(v)) if v.shape[0] else 0.0
-    err = np.full(p.m, _impl.box_tail_mass(r) + _ROUNDING)
+    err = np.full(p.m, _impl.box_tail_mass(r) + _rounding(r))
     return Estimate(vals, err, 0, "exact")
 
 
@@ -460,7 +476,7 @@ def perimeter(partition, *, radius=None) -> Estimate:
     # Every interface lies on one of the m(m-1)/2 bisector lines; each loses at most
     # exp(-R^2/2)/sqrt(2 pi) outside the square (interfaces entirely outside included).
     n_lines = p.m * (p.m - 1) // 2
-    err = n_lines * _impl.line_tail_length(r) + _ROUNDING
+    err = n_lines * _impl.line_tail_length(r) + _rounding(r)
     return Estimate(total, err, 0, "exact")
 
 
@@ -575,4 +591,4 @@ def eps_boundary_measure(partition, eps, *, radius=None) -> Estimate:
         if v.shape[0]:
             terms.append(-_impl.fan_measure(*_impl.closed(v)))
     val = max(math.fsum(terms), 0.0)
-    return Estimate(val, _impl.box_tail_mass(r) + _ROUNDING, 0, "exact")
+    return Estimate(val, _impl.box_tail_mass(r) + _rounding(r), 0, "exact")
