@@ -31,7 +31,8 @@ from ._linalg import pairwise_distances
 from ._measure import eps_boundary_measure
 from ._partition import check_partition, simplicial_cluster
 from ._rng import as_generator
-from ._validation import check_array, check_choice, check_int, check_points, check_positive_float
+from ._validation import (check_array, check_choice, check_int, check_n_samples, check_points,
+                          check_positive_float)
 
 __all__ = ["OptimalGenerator"]
 
@@ -422,6 +423,7 @@ class OptimalGenerator:
         Parameters
         ----------
         n_samples : int
+            ``1 <= n_samples <= 1e10`` (``gaussiso._validation.MAX_N_SAMPLES``).
         rng : None, int or numpy.random.Generator
 
         Returns
@@ -429,10 +431,15 @@ class OptimalGenerator:
         Estimate
             Binomial standard error :math:`\\sqrt{p(1-p)/n}`.
         """
-        n = check_int(n_samples, "n_samples", low=1)
+        n = check_n_samples(n_samples)
         g = as_generator(rng)
-        z = g.standard_normal((n, self.latent_dim))
-        p = float(np.mean(self.on_mode(self(z)) >= 0))
+        # In chunks (the same numbers as one draw of shape (n, d): rows come in order), so that
+        # memory stays bounded whatever n.
+        hits = 0
+        for s in range(0, n, _CHUNK):
+            z = g.standard_normal((min(_CHUNK, n - s), self.latent_dim))
+            hits += int(np.count_nonzero(self.on_mode(self(z)) >= 0))
+        p = hits / n
         return Estimate(p, float(np.sqrt(p * (1 - p) / n)), n, "mc")
 
     def exact_precision(self) -> Estimate:

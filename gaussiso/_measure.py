@@ -299,8 +299,9 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
         otherwise. ``"mc"``: Monte Carlo on exact line integrals (``"mc-facet-lines"``, or
         ``"mc-lines"`` for ``m > 128``), for any partition. ``"auto"``: exact when possible.
     n_samples : int, optional
-        Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``); with ``rtol``,
-        the most that may be drawn (default ``MAX_SAMPLES = 2**26``).
+        Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``, at most ``1e10``:
+        larger requests, which would run for days, are refused); with ``rtol``, the most that
+        may be drawn (default ``MAX_SAMPLES = 2**26``).
     rtol : float, optional
         Draw points in batches until ``stderr / value <= rtol``. ValueError when a pilot of
         4096 points projects a need above 4 times the cap; RuntimeWarning when the cap stops

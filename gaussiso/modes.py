@@ -220,7 +220,7 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
             if m == 2:
                 continue
             mid = 0.5 * (X[i] + X[j])
-            dk = np.linalg.norm(X - mid, axis=1)
+            dk = pairwise_distances(mid[None, :], X)[0]  # scaled: no overflow at 1e200
             dk[[i, j]] = np.inf
             k = int(np.argmin(dk))
             if not dk[k] > dist[i, j] / 2.0:
