@@ -279,3 +279,14 @@ def test_import_with_read_only_package_and_home(tmp_path):
     shutil.rmtree(root, ignore_errors=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "1.0"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: modes.equidistant_centers(3, 10**12),
+    lambda: modes.aligned_centers(10**12, 2),
+    lambda: modes.random_centers(3, 10**12),
+    lambda: OptimalGenerator(modes.equidistant_centers(3, 2), 0.5, latent_dim=10**12),
+])
+def test_mode_layouts_refuse_what_cannot_fit(call):
+    with pytest.raises(MemoryError, match=r"\(m=\d+, (dim|d)=\d+\) would need about .* GiB"):
+        call()
