@@ -291,12 +291,23 @@ class OptimalGenerator:
                 f"range over [{c * sd_off.min():.6g}, {c * sd_off.max():.6g}]"
             )
         self.partition = partition
-        tc = T.mean(axis=0)
-        # For a cone (seeds of equal norm) the centroid is orthogonal to the seed differences,
-        # so <c, s_j - c> is the same for all j and shifts every y_j alike, which leaves the
-        # weights unchanged; dropping it keeps z - c from losing z in the rounding of a huge c.
-        self._center = np.zeros(T.shape[1]) if partition.is_cone else c * tc
-        self._coords = np.sqrt(2.0) * (T - tc) / a  # (m, d), scale-free
+        if 1e-100 <= c <= 1e100:
+            # The plain formulas (bit for bit as for any ordinary scale: exact ties stay ties).
+            S = partition.seeds
+            sd = pairwise_distances(S)
+            a_s = float(sd[~np.eye(m, dtype=bool)].mean())
+            self._center = S.mean(axis=0)
+            self._coords = np.sqrt(2.0) * (S - self._center) / a_s  # (m, d)
+        else:
+            tc = T.mean(axis=0)
+            self._center = c * tc
+            self._coords = np.sqrt(2.0) * (T - tc) / a  # (m, d), scale-free
+        if partition.is_cone and c > 1e8:
+            # For a cone (seeds of equal norm) the centroid is orthogonal to the seed
+            # differences, so <c, s_j - c> is the same for all j and shifts every y_j alike,
+            # which leaves the weights unchanged; dropping it keeps z - c from losing z in the
+            # rounding (about 1e-16 |s|) of the centroid of huge seeds.
+            self._center = np.zeros(T.shape[1])
 
         if radii is None:
             r = np.zeros(m)
