@@ -10,11 +10,19 @@ Public modules: :mod:`gaussiso.planar` (exact 2-D geometry), :mod:`gaussiso.boun
 :mod:`gaussiso.utils` (input checks and rng handling for packages built on gaussiso).
 """
 
-from . import bounds, modes, planar, utils
-from ._estimate import Estimate
-from ._generator import OptimalGenerator
-from ._measure import cell_measures, eps_boundary_measure, gaussian_perimeter, isoperimetric_profile
-from ._partition import VoronoiPartition, random_rotation, simplex_vertices, simplicial_cluster
+import os as _os
+
+from . import _numba_cache
+
+# Before any kernel is compiled: a writable Numba cache even when this package directory and
+# HOME are read-only (see gaussiso._numba_cache).
+_numba_cache.setup(_os.path.dirname(_os.path.abspath(__file__)))
+
+from . import bounds, modes, planar, utils  # noqa: E402
+from ._estimate import Estimate  # noqa: E402
+from ._generator import OptimalGenerator  # noqa: E402
+from ._measure import cell_measures, eps_boundary_measure, gaussian_perimeter, isoperimetric_profile  # noqa: E402
+from ._partition import VoronoiPartition, random_rotation, simplex_vertices, simplicial_cluster  # noqa: E402
 
 __all__ = [
     # results

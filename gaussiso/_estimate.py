@@ -9,6 +9,8 @@ from typing import Union
 import numpy as np
 from scipy import special
 
+from ._validation import check_real_array
+
 __all__ = ["Estimate"]
 
 
@@ -28,12 +30,37 @@ class Estimate:
         Number of independent Monte Carlo draws behind the estimate (0 for exact methods).
     method : str
         How it was computed, e.g. ``"exact"``, ``"quadrature"``, ``"mc"``, ``"mc-lines"``.
+
+    Construction checks the fields: ``value`` real and finite (scalar or array), ``stderr``
+    real, ``>= 0`` (``inf`` allowed), scalar or shaped like ``value``, ``n_samples`` an int
+    ``>= 0``, ``method`` a string (TypeError / ValueError otherwise).
     """
 
     value: Union[float, np.ndarray]
     stderr: Union[float, np.ndarray]
     n_samples: int
     method: str
+
+    def __post_init__(self):
+        # Checked once here, so that no Estimate carries a NaN, a string or a negative error
+        # that would surface later as a wrong interval (TypeError / ValueError naming the field).
+        v = check_real_array(self.value, "Estimate value", finite=False)
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"Estimate value must be finite (no NaN or inf), got {self.value!r}")
+        s = check_real_array(self.stderr, "Estimate stderr", finite=False)
+        if np.any(np.isnan(s)) or np.any(s < 0):
+            raise ValueError(f"Estimate stderr must be >= 0 (inf allowed, NaN not), got {self.stderr!r}")
+        if s.ndim != 0 and s.shape != v.shape:
+            raise ValueError(
+                f"Estimate stderr must be a scalar or have the shape of value {v.shape}, got {s.shape}"
+            )
+        n = self.n_samples
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"Estimate n_samples must be an integer, got {type(n).__name__} {n!r}")
+        if n < 0:
+            raise ValueError(f"Estimate n_samples must be >= 0, got {n}")
+        if not isinstance(self.method, str):
+            raise TypeError(f"Estimate method must be a string, got {type(self.method).__name__} {self.method!r}")
 
     def ci(self, level: float = 0.95):
         r"""Normal confidence interval :math:`\mathrm{value} \pm z\,\mathrm{stderr}`.

@@ -31,7 +31,8 @@ from ._linalg import pairwise_distances
 from ._measure import eps_boundary_measure
 from ._partition import check_partition, simplicial_cluster
 from ._rng import as_generator
-from ._validation import check_array, check_choice, check_int, check_points, check_positive_float
+from ._validation import (check_array, check_choice, check_int, check_n_samples, check_points,
+                          check_positive_float)
 
 __all__ = ["OptimalGenerator"]
 
@@ -248,13 +249,19 @@ class OptimalGenerator:
             raise ValueError(f"centers must hold at least 2 modes (m >= 2), got m = {m}")
         if D < 1:
             raise ValueError(f"centers must have output dimension D >= 1, got shape {X.shape}")
-        dist = pairwise_distances(X)
-        scale = max(float(np.max(np.abs(X))), 1.0)
+        scale = float(np.max(np.abs(X)))
+        if not (1e-300 <= scale <= 1e300):
+            raise ValueError(
+                f"centers must have coordinates of largest magnitude in [1e-300, 1e300] (where "
+                f"distances between modes and the Lipschitz constants stay finite), got {scale:.3g}"
+            )
+        dist = pairwise_distances(X)  # scaled internally: no overflow at 1e300
         off = dist + np.diag(np.full(m, np.inf))
-        if np.min(off) <= 1e-12 * scale:
+        if np.min(off) <= 1e-12 * scale:  # relative: centres at 1e-200 are not "coincident"
             i, j = np.unravel_index(np.argmin(off), off.shape)
             raise ValueError(
-                f"centers must be distinct: centers {min(i, j)} and {max(i, j)} coincide"
+                f"centers must be distinct: centers {min(i, j)} and {max(i, j)} coincide (distance "
+                f"{np.min(off):.3g} <= 1e-12 x the largest coordinate {scale:.3g})"
             )
         self.eps = check_positive_float(eps, "eps")
         self.latent_dim = check_int(latent_dim, "latent_dim", low=1)
@@ -273,18 +280,34 @@ class OptimalGenerator:
                 f"partition must have m = {m} cells in dimension latent_dim = {self.latent_dim}, "
                 f"got m = {partition.m}, d = {partition.d}"
             )
-        S = partition.seeds
-        sd = pairwise_distances(S)
-        sd_off = sd[~np.eye(m, dtype=bool)]
+        # Seeds over their largest norm (partition._t, partition._tdist): no overflow or
+        # underflow for seeds at 1e300 or 1e-300; the geometry is scale-covariant.
+        T, c = partition._t, partition._scale
+        sd_off = partition._tdist[~np.eye(m, dtype=bool)]
         a = float(sd_off.mean())
         if np.max(np.abs(sd_off - a)) > 1e-8 * a:
             raise ValueError(
                 "partition must be a simplicial cluster (equidistant seeds); its seed distances "
-                f"range over [{sd_off.min():.6g}, {sd_off.max():.6g}]"
+                f"range over [{c * sd_off.min():.6g}, {c * sd_off.max():.6g}]"
             )
         self.partition = partition
-        self._center = S.mean(axis=0)
-        self._coords = np.sqrt(2.0) * (S - self._center) / a  # (m, d)
+        if 1e-100 <= c <= 1e100:
+            # The plain formulas (bit for bit as for any ordinary scale: exact ties stay ties).
+            S = partition.seeds
+            sd = pairwise_distances(S)
+            a_s = float(sd[~np.eye(m, dtype=bool)].mean())
+            self._center = S.mean(axis=0)
+            self._coords = np.sqrt(2.0) * (S - self._center) / a_s  # (m, d)
+        else:
+            tc = T.mean(axis=0)
+            self._center = c * tc
+            self._coords = np.sqrt(2.0) * (T - tc) / a  # (m, d), scale-free
+        if partition.is_cone and c > 1e8:
+            # For a cone (seeds of equal norm) the centroid is orthogonal to the seed
+            # differences, so <c, s_j - c> is the same for all j and shifts every y_j alike,
+            # which leaves the weights unchanged; dropping it keeps z - c from losing z in the
+            # rounding (about 1e-16 |s|) of the centroid of huge seeds.
+            self._center = np.zeros(T.shape[1])
 
         if radii is None:
             r = np.zeros(m)
@@ -303,6 +326,7 @@ class OptimalGenerator:
         self.centers.setflags(write=False)
 
         d_max = float(dist.max())
+        self._size = max(scale, float(r.max()), d_max)
         self.lipschitz_bound = 2.0 * d_max * np.sqrt(m) / self.eps
         r_max = float(r.max())
         if rule == "eq8":
@@ -387,14 +411,18 @@ class OptimalGenerator:
         ----------
         x : array_like, shape (n, output_dim)
         atol : float
-            Tolerance, relative to ``max(1, max |X|)``.
+            Tolerance ``>= 0`` (finite; NaN, negative and non-real values are refused),
+            relative to the size of the configuration,
+            ``max(max |X|, max radii, max_{i,j} |X_i - X_j|)``, so that it means the same at
+            every scale (modes at 1e-200 are not all "within 1e-9" of each other).
 
         Returns
         -------
         ndarray of int64, shape (n,)
         """
         x, _ = check_points(x, self.output_dim, "x")
-        tol = atol * max(1.0, float(np.max(np.abs(self.centers))))
+        atol = check_positive_float(atol, "atol", allow_zero=True)
+        tol = atol * self._size
         dist = pairwise_distances(x, self.centers)
         gap = np.abs(dist - self.radii[None, :])
         k = np.argmin(gap, axis=1)
@@ -406,6 +434,7 @@ class OptimalGenerator:
         Parameters
         ----------
         n_samples : int
+            ``1 <= n_samples <= 1e10`` (``gaussiso._validation.MAX_N_SAMPLES``).
         rng : None, int or numpy.random.Generator
 
         Returns
@@ -413,10 +442,15 @@ class OptimalGenerator:
         Estimate
             Binomial standard error :math:`\\sqrt{p(1-p)/n}`.
         """
-        n = check_int(n_samples, "n_samples", low=1)
+        n = check_n_samples(n_samples)
         g = as_generator(rng)
-        z = g.standard_normal((n, self.latent_dim))
-        p = float(np.mean(self.on_mode(self(z)) >= 0))
+        # In chunks (the same numbers as one draw of shape (n, d): rows come in order), so that
+        # memory stays bounded whatever n.
+        hits = 0
+        for s in range(0, n, _CHUNK):
+            z = g.standard_normal((min(_CHUNK, n - s), self.latent_dim))
+            hits += int(np.count_nonzero(self.on_mode(self(z)) >= 0))
+        p = hits / n
         return Estimate(p, float(np.sqrt(p * (1 - p) / n)), n, "mc")
 
     def exact_precision(self) -> Estimate:

@@ -69,7 +69,7 @@ from ._linalg import pairwise_distances
 from ._partition import VoronoiPartition, check_partition, random_rotation
 from ._rng import as_generator
 from ._simplex_exact import gauss_interval, simplex_eps_boundary, simplex_perimeter
-from ._validation import check_choice, check_int, check_positive_float
+from ._validation import check_choice, check_n_samples, check_positive_float, check_real_array
 
 __all__ = ["eps_boundary_measure", "cell_measures", "gaussian_perimeter", "isoperimetric_profile"]
 
@@ -86,7 +86,7 @@ _BATCH_TARGET = 2**21  # floats per output batch
 def _check_n(n_samples, default=DEFAULT_N_SAMPLES) -> int:
     if n_samples is None:
         return default
-    return check_int(n_samples, "n_samples", low=1)
+    return check_n_samples(n_samples)
 
 
 def _check_rtol(rtol):
@@ -104,15 +104,11 @@ def _exact_kind(p: VoronoiPartition):
 
     ``h`` is the signed offset of the bisector: cell 0 is ``{z . n <= h}``.
     """
-    s = p.seeds
     if p.m == 2:
-        d = s[1] - s[0]
-        dn = float(np.linalg.norm(d))
-        h = (float(s[1] @ s[1]) - float(s[0] @ s[0])) / (2.0 * dn)
-        return ("halfspace", h)
+        return ("halfspace", float(p._bisector_offsets()[0, 1]))  # no squares of huge seeds
     if not p.is_cone:
         return None
-    pd = pairwise_distances(s)
+    pd = p._tdist  # pairwise distances over the largest seed norm
     off = pd[~np.eye(p.m, dtype=bool)]
     if np.ptp(off) <= 1e-9 * float(off.max()):
         return ("simplex", p.m)
@@ -155,6 +151,7 @@ def _parallel(n):
 
 
 def _prepare(p: VoronoiPartition, estimator: str, rng):
+    p._check_measure_scale()
     red, _ = p.reduce()
     S = np.array(red.seeds, dtype=float)  # writable, C-contiguous (one Numba signature)
     if estimator == "mc-lines":
@@ -302,8 +299,9 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
         otherwise. ``"mc"``: Monte Carlo on exact line integrals (``"mc-facet-lines"``, or
         ``"mc-lines"`` for ``m > 128``), for any partition. ``"auto"``: exact when possible.
     n_samples : int, optional
-        Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``); with ``rtol``,
-        the most that may be drawn (default ``MAX_SAMPLES = 2**26``).
+        Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``, at most ``1e10``:
+        larger requests, which would run for days, are refused); with ``rtol``, the most that
+        may be drawn (default ``MAX_SAMPLES = 2**26``).
     rtol : float, optional
         Draw points in batches until ``stderr / value <= rtol``. ValueError when a pilot of
         4096 points projects a need above 4 times the cap; RuntimeWarning when the cap stops
@@ -460,12 +458,7 @@ def isoperimetric_profile(v):
     >>> gaussiso.isoperimetric_profile([0.0, 1.0])
     array([0., 0.])
     """
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError("v must be a real number or an array of them, got bool")
-    try:
-        a = np.asarray(v, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"v must be a real number or an array of them, got {type(v).__name__}") from None
+    a = check_real_array(v, "v", finite=False)  # TypeError for None, str ("0.5"), bool, complex
     if np.any(np.isnan(a)):
         raise ValueError("v must be in [0, 1], got NaN")
     if np.any((a < 0) | (a > 1)):

@@ -261,24 +261,23 @@ def _clip(verts, labels, n, c, label):
     return v, lab
 
 
-def cell_polygon(seeds: np.ndarray, i: int, radius: float, eps: float = 0.0):
+def cell_polygon(normals: np.ndarray, offsets: np.ndarray, i: int, radius: float, eps: float = 0.0):
     """Vertices (ccw) and edge labels of ``{z in box : dist(z, other cells) >= eps}`` for cell i.
 
-    Edge label ``j >= 0``: the edge lies on the bisector of seeds ``i`` and ``j``; ``-1``: on
-    the box. ``eps = 0`` gives the (clipped) cell itself.
+    ``normals[i, j]`` is the unit vector ``(s_j - s_i)/|s_j - s_i|`` and ``offsets[i, j]`` the
+    signed distance ``(|s_j|^2 - |s_i|^2)/(2 |s_j - s_i|)`` of their bisector from the origin
+    (:meth:`VoronoiPartition._bisector_offsets`, exactly 0 for a cone and free of overflow for
+    huge seeds). Edge label ``j >= 0``: the edge lies on the bisector of seeds ``i`` and ``j``;
+    ``-1``: on the box. ``eps = 0`` gives the (clipped) cell itself.
     """
     r = radius
     v = np.array([[-r, -r], [r, -r], [r, r], [-r, r]], dtype=float)
     lab = np.full(4, -1, dtype=np.int64)
-    si = seeds[i]
-    for j in range(seeds.shape[0]):
+    for j in range(normals.shape[0]):
         if j == i:
             continue
-        diff = seeds[j] - si
-        nrm = math.hypot(diff[0], diff[1])
-        n = diff / nrm
-        c = float(n @ (si + seeds[j])) / 2.0 - eps
-        v, lab = _clip(v, lab, n, c, j)
+        c = float(offsets[i, j]) - eps
+        v, lab = _clip(v, lab, normals[i, j], c, j)
         if v.shape[0] == 0:
             break
     return v, lab

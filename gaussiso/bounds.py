@@ -43,7 +43,7 @@ from scipy.special import ndtr, ndtri
 
 from ._estimate import Estimate
 from ._partition import check_partition
-from ._validation import check_array, check_int, check_positive_float
+from ._validation import check_array, check_bool, check_int, check_positive_float
 
 __all__ = [
     "lemma_3_5",
@@ -301,7 +301,7 @@ def lemma_3_5(partition, eps_min=None, *, radii=0.0, centers=None, lipschitz=Non
     0.96012
     """
     check_partition(partition)
-    if not corrected:
+    if not check_bool(corrected, "corrected"):
         raise ValueError(
             "Lemma 3.5 as printed (band eps_min) is false: the projection-rule OptimalGenerator "
             "exceeds it. Use corrected=True (the band its proof supports), or "

@@ -19,7 +19,7 @@ import numpy as np
 from ._linalg import pairwise_distances
 from ._partition import random_rotation, simplex_vertices
 from ._rng import as_generator
-from ._validation import check_array, check_int, check_positive_float
+from ._validation import check_array, check_int, check_memory, check_positive_float
 
 __all__ = [
     "equidistant_centers",
@@ -68,6 +68,7 @@ def equidistant_centers(m, dim, *, distance=1.0, rng=None) -> np.ndarray:
     if m > dim + 1:
         raise ValueError(f"m equidistant points need m <= dim + 1: got m = {m}, dim = {dim}")
     distance = check_positive_float(distance, "distance")
+    check_memory(8 * (8 * m * m + 2 * m * dim), f"equidistant_centers(m={m}, dim={dim})")
     v = simplex_vertices(m)  # unit vectors, pairwise distance sqrt(2m/(m-1))
     out = np.zeros((m, dim))
     out[:, : m - 1] = v * (distance / np.sqrt(2.0 * m / (m - 1)))
@@ -111,6 +112,7 @@ def aligned_centers(m=3, dim=2, *, spread=0.1, distance=1.0, rng=None) -> np.nda
     distance = check_positive_float(distance, "distance")
     if spread > 0 and dim < 2:
         raise ValueError(f"spread > 0 needs dim >= 2, got dim = {dim}")
+    check_memory(8 * 2 * m * dim, f"aligned_centers(m={m}, dim={dim})")
     out = np.zeros((m, dim))
     k = np.arange(m)
     out[:, 0] = (k - (m - 1) / 2.0) * distance
@@ -142,6 +144,7 @@ def random_centers(m, dim, *, scale=1.0, rng=None) -> np.ndarray:
     m = check_int(m, "m", low=2)
     dim = check_int(dim, "dim", low=1)
     scale = check_positive_float(scale, "scale")
+    check_memory(8 * 2 * m * dim, f"random_centers(m={m}, dim={dim})")
     return scale * as_generator(rng).standard_normal((m, dim))
 
 
@@ -208,7 +211,8 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
         raise ValueError(f"radii must be >= 0, got min {r.min()}")
     dist = pairwise_distances(X)
     off = dist + np.diag(np.full(m, np.inf))
-    if np.min(off) <= 1e-12 * max(1.0, float(np.max(np.abs(X)))):
+    # Relative to the configuration's scale: centres at 1e-200 are distinct, not "coincident".
+    if np.min(off) <= 1e-12 * float(np.max(np.abs(X))):
         i, j = np.unravel_index(np.argmin(off), off.shape)
         raise ValueError(f"centers must be distinct: centers {min(i, j)} and {max(i, j)} coincide")
     margin = off.min(axis=1) / 2.0 - r
@@ -219,7 +223,7 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
             if m == 2:
                 continue
             mid = 0.5 * (X[i] + X[j])
-            dk = np.linalg.norm(X - mid, axis=1)
+            dk = pairwise_distances(mid[None, :], X)[0]  # scaled: no overflow at 1e200
             dk[[i, j]] = np.inf
             k = int(np.argmin(dk))
             if not dk[k] > dist[i, j] / 2.0:

@@ -77,6 +77,15 @@ __all__ = [
 # Allowance for floating-point rounding in the closed forms (tests check 1e-12 against
 # independent references; observed errors are a few 1e-16).
 _ROUNDING = 1e-14
+# Largest clipping half-width. Cell vertices are intersections of lines with the square, so
+# their rounding grows like 1e-16 R: measured errors are 1e-15 at R = 40, 1.2e-14 at 100,
+# 7.6e-14 at 1000 (and the eps-strips vanish in rounding at 1e50). The rounding allowance in
+# the stderr grows with R accordingly (_rounding), and R is capped where it stays small.
+_MAX_RADIUS = 1e4
+
+
+def _rounding(r: float) -> float:
+    return _ROUNDING * max(1.0, r / 10.0)
 
 
 # --------------------------------------------------------------------------- validation
@@ -93,7 +102,13 @@ def _check_partition(partition) -> VoronoiPartition:
 def _check_radius(radius) -> float:
     if radius is None:
         return _impl.DEFAULT_RADIUS
-    return check_positive_float(radius, "radius")
+    r = check_positive_float(radius, "radius")
+    if r > _MAX_RADIUS:
+        raise ValueError(
+            f"radius must be <= {_MAX_RADIUS:g} (the Gaussian mass outside [-40, 40]^2 is already "
+            f"below 1e-300, and the rounding of the clipped cells grows like 1e-16 radius), got {r:g}"
+        )
+    return r
 
 
 def _check_eps(eps) -> float:
@@ -106,6 +121,7 @@ def _polygons_of(geom, name: str):
         raise TypeError(f"{name} must be a shapely Polygon or MultiPolygon, got {type(geom).__name__}")
     if geom.is_empty:
         return []
+    _check_planar(geom, name)
     if isinstance(geom, Polygon):
         parts = [geom]
     elif isinstance(geom, MultiPolygon):
@@ -165,7 +181,8 @@ def gaussian_measure_polygon(poly) -> float:
     Parameters
     ----------
     poly : shapely Polygon, MultiPolygon, or GeometryCollection
-        Valid, finite coordinates (holes allowed). Only x and y are used. Points and lines in
+        Valid, finite, two-dimensional coordinates (holes allowed; a geometry with z
+        coordinates is refused with ValueError). Points and lines in
         a GeometryCollection (left over by shapely's set operations) have measure zero and
         are ignored.
 
@@ -197,10 +214,21 @@ def gaussian_measure_polygon(poly) -> float:
     return float(sum(_impl.polygon_measure(p) for p in parts))
 
 
+def _check_planar(geom, name: str):
+    """Refuse geometries with z coordinates: the Gaussian here lives in R^2, and dropping z
+    would silently measure the projection of a 3-D shape instead of the shape."""
+    if geom.has_z:
+        raise ValueError(
+            f"{name} must be a 2-D geometry (x, y); got a {geom.geom_type} with z coordinates. "
+            "Project it yourself (e.g. shapely.force_2d) if the x-y shadow is what you mean"
+        )
+
+
 def _segments_of(geom) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(geom, BaseGeometry):
         if geom.is_empty:
             return np.zeros((0, 2)), np.zeros((0, 2))
+        _check_planar(geom, "geom")
         if geom.geom_type in ("LineString", "LinearRing"):
             lines = [geom]
         elif geom.geom_type == "MultiLineString":
@@ -225,7 +253,7 @@ def _segments_of(geom) -> tuple[np.ndarray, np.ndarray]:
             )
         a_list, b_list = [], []
         for ln in lines:
-            c = np.asarray(ln.coords, dtype=float)[:, :2]
+            c = np.asarray(ln.coords, dtype=float)
             a_list.append(c[:-1])
             b_list.append(c[1:])
         a, b = np.vstack(a_list), np.vstack(b_list)
@@ -260,7 +288,8 @@ def gaussian_length(geom) -> float:
     ----------
     geom : shapely LineString, LinearRing, MultiLineString, or array_like, shape (n, 2, 2)
         The array form lists segments as ``[[x0, y0], [x1, y1]]``; one segment of shape
-        ``(2, 2)`` is accepted too. Coordinates must be finite.
+        ``(2, 2)`` is accepted too. Coordinates must be finite and two-dimensional (a
+        geometry with z coordinates is refused with ValueError).
 
     Returns
     -------
@@ -289,8 +318,9 @@ def voronoi_cells(partition, *, radius=None) -> list:
     partition : gaussiso.VoronoiPartition
         With ``d == 2``.
     radius : float, optional
-        Half-width :math:`R` of the clipping square (default 10, where the Gaussian mass
-        outside, :math:`4Q(R)(1 - Q(R))`, is :math:`3.0 \times 10^{-23}`).
+        Half-width :math:`R` of the clipping square, ``0 < R <= 1e4`` (default 10, where the
+        Gaussian mass outside, :math:`4Q(R)(1 - Q(R))`, is :math:`3.0 \times 10^{-23}`). The
+        rounding allowance in the returned ``stderr`` is ``1e-14 max(1, R/10)``.
 
     Returns
     -------
@@ -312,9 +342,10 @@ def voronoi_cells(partition, *, radius=None) -> list:
     """
     p = _check_partition(partition)
     r = _check_radius(radius)
+    bis = _bisectors(p)
     out = []
     for i in range(p.m):
-        v, _ = _impl.cell_polygon(p.seeds, i, r)
+        v, _ = _impl.cell_polygon(*bis, i, r)
         out.append(Polygon(v) if v.shape[0] >= 3 else Polygon())
     return out
 
@@ -347,10 +378,16 @@ def interfaces(partition, *, radius=None) -> dict:
     return {k: LineString(seg) for k, seg in _interface_segments(p, r).items()}
 
 
+def _bisectors(p: VoronoiPartition):
+    """Unit normals (m, m, 2) and offsets (m, m) of the bisectors, free of overflow."""
+    return p._unit_normals(), p._bisector_offsets()
+
+
 def _interface_segments(p: VoronoiPartition, r: float) -> dict:
     out = {}
+    bis = _bisectors(p)
     for i in range(p.m):
-        v, lab = _impl.cell_polygon(p.seeds, i, r)
+        v, lab = _impl.cell_polygon(*bis, i, r)
         for e in range(v.shape[0]):
             j = int(lab[e])
             if j > i:
@@ -386,10 +423,11 @@ def cell_measures(partition, *, radius=None) -> Estimate:
     p = _check_partition(partition)
     r = _check_radius(radius)
     vals = np.empty(p.m)
+    bis = _bisectors(p)
     for i in range(p.m):
-        v, _ = _impl.cell_polygon(p.seeds, i, r)
+        v, _ = _impl.cell_polygon(*bis, i, r)
         vals[i] = _impl.fan_measure(*_impl.closed(v)) if v.shape[0] else 0.0
-    err = np.full(p.m, _impl.box_tail_mass(r) + _ROUNDING)
+    err = np.full(p.m, _impl.box_tail_mass(r) + _rounding(r))
     return Estimate(vals, err, 0, "exact")
 
 
@@ -438,16 +476,17 @@ def perimeter(partition, *, radius=None) -> Estimate:
     # Every interface lies on one of the m(m-1)/2 bisector lines; each loses at most
     # exp(-R^2/2)/sqrt(2 pi) outside the square (interfaces entirely outside included).
     n_lines = p.m * (p.m - 1) // 2
-    err = n_lines * _impl.line_tail_length(r) + _ROUNDING
+    err = n_lines * _impl.line_tail_length(r) + _rounding(r)
     return Estimate(total, err, 0, "exact")
 
 
 def _inner_polygons(p: VoronoiPartition, r: float, eps: float):
     """Clipped cells and their eps-interiors, as vertex arrays."""
     cells, inner = [], []
+    bis = _bisectors(p)
     for i in range(p.m):
-        cells.append(_impl.cell_polygon(p.seeds, i, r)[0])
-        inner.append(_impl.cell_polygon(p.seeds, i, r, eps)[0])
+        cells.append(_impl.cell_polygon(*bis, i, r)[0])
+        inner.append(_impl.cell_polygon(*bis, i, r, eps)[0])
     return cells, inner
 
 
@@ -552,4 +591,4 @@ def eps_boundary_measure(partition, eps, *, radius=None) -> Estimate:
         if v.shape[0]:
             terms.append(-_impl.fan_measure(*_impl.closed(v)))
     val = max(math.fsum(terms), 0.0)
-    return Estimate(val, _impl.box_tail_mass(r) + _ROUNDING, 0, "exact")
+    return Estimate(val, _impl.box_tail_mass(r) + _rounding(r), 0, "exact")

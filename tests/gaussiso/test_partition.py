@@ -118,7 +118,7 @@ def test_cone_detection():
         ([[1.0, np.inf], [0.0, 1.0]], ValueError, "finite"),
         ([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0]], ValueError, "distinct"),
         (np.zeros((2, 0)), ValueError, "d >= 1"),
-        ([["a", "b"], ["c", "d"]], TypeError, "numeric"),
+        ([["a", "b"], ["c", "d"]], TypeError, "real numbers"),
     ],
 )
 def test_partition_bad_input(seeds, exc, match):
