@@ -43,7 +43,7 @@ from scipy.special import ndtr, ndtri
 
 from ._estimate import Estimate
 from ._partition import check_partition
-from ._validation import check_array, check_bool, check_int, check_positive_float
+from ._validation import check_array, check_bool, check_choice, check_int, check_memory, check_positive_float
 
 __all__ = [
     "lemma_3_5",
@@ -174,7 +174,8 @@ def _iso_bound(delta, w):
         # written without cancellation in the upper tail.
         t = ndtri(1.0 - 1.0 / m)
         gain = ndtr(-t) - ndtr(-t - delta) if t >= 0 else ndtr(t + delta) - ndtr(t)
-        return float(1.0 - m * gain)
+        # the exact value is >= 0; a rounding-negative result (delta -> inf) reads as 0
+        return float(max(0.0, 1.0 - m * gain))
 
     def excess(a):
         return float(np.sum(ndtr(ndtri(a * w) + delta))) - 1.0
@@ -315,7 +316,9 @@ def lemma_3_5(partition, eps_min=None, *, radii=0.0, centers=None, lipschitz=Non
 
 
 def _check_m(m):
-    return check_int(m, "m", low=2)
+    m = check_int(m, "m", low=2)
+    check_memory(4 * 8 * m, f"a bound for m = {m} modes (per-mode weight arrays)")
+    return m
 
 
 def corollary_3_6_sharp(m, eps_min=None, weights=None, *, form="isoperimetric", radii=0.0, centers=None,
@@ -385,8 +388,7 @@ def corollary_3_6_sharp(m, eps_min=None, weights=None, *, form="isoperimetric", 
     """
     m = _check_m(m)
     w = np.full(m, 1.0 / m) if weights is None else _check_weights(weights, m)
-    if form not in ("isoperimetric", "proof"):
-        raise ValueError(f"form must be 'isoperimetric' or 'proof', got {form!r}")
+    form = check_choice(form, "form", ("isoperimetric", "proof"))
     delta = _separation(m, eps_min, radii, centers, lipschitz)
     iso = _iso_bound(delta, w)
     if form == "isoperimetric":

@@ -458,3 +458,18 @@ def test_theorem_3_7_with_C1_not_refused_on_a_grid():
         for e in np.geomspace(1e-4, 3.0, 8):
             val = bounds.theorem_3_7(m, e, 1.0)
             assert val <= 1 - boundary_measure_closed_form(m, e / 2) + 1e-9
+
+
+def test_bound_inputs_at_the_edges():
+    """Huge separations give a bound in [0, 1]; an array `form` and an m that cannot fit are refused."""
+    from gaussiso.bounds import corollary_3_6, corollary_3_6_sharp, theorem_3_7
+
+    for m in (2, 3, 10, 1000):
+        v = corollary_3_6_sharp(m, 1e300)
+        assert 0.0 <= v < 1e-12
+    with pytest.raises(TypeError, match="form"):
+        corollary_3_6_sharp(3, 0.5, form=np.array(["isoperimetric"]))
+    with pytest.raises(MemoryError, match="m = 1000000000000"):
+        corollary_3_6(10**12, 0.5)
+    with pytest.raises(MemoryError, match="GiB"):
+        theorem_3_7(10**12, 0.1)
