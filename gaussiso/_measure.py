@@ -118,9 +118,46 @@ def _exact_kind(p: VoronoiPartition):
     return None
 
 
+def _planar_kind(p: VoronoiPartition):
+    """``("planar", reduced)`` when the seeds span at most 2 dimensions, else None.
+
+    The reduced partition (seeds in their span, padded to the plane when they are collinear)
+    has the same Gaussian cell measures, eps-boundary and perimeter
+    (:meth:`VoronoiPartition.reduce`), computed by the exact polygon route of
+    :mod:`gaussiso.planar`.
+    """
+    red, _ = p.reduce()
+    if red.d > 2:
+        return None
+    s = red.seeds
+    if red.d < 2:
+        s = np.column_stack([s, np.zeros((s.shape[0], 2 - red.d))])
+    return ("planar", VoronoiPartition(s))
+
+
+def _check_eps(eps):
+    """A finite positive float, or a 1-D float array of them (``(value, is_scalar)``)."""
+    if isinstance(eps, (bool, np.bool_)):
+        raise TypeError("eps must be a positive real number or a 1-D array of them, got bool")
+    if np.ndim(eps) == 0:
+        return check_positive_float(eps, "eps"), True
+    try:
+        a = np.asarray(eps, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"eps must be a positive real number or a 1-D array of them, got {eps!r}") from None
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"eps must be a scalar or a non-empty 1-D array, got shape {a.shape}")
+    bad = np.flatnonzero(~(np.isfinite(a) & (a > 0)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"eps must be > 0 and finite (0 < eps < inf), got eps[{i}] = {a[i]}")
+    return a, False
+
+
 def _why_not_exact(p: VoronoiPartition) -> str:
     if not p.is_cone:
-        return "its seeds do not all have the same norm (the cells are not cones)"
+        return ("its seeds do not all have the same norm (the cells are not cones) and span "
+                "more than 2 dimensions")
     return "its seeds are not pairwise equidistant"
 
 
@@ -192,7 +229,7 @@ def _monte_carlo(p, estimator, quantity, eps, n_samples, rtol, rng):
     S, args = _prepare(p, estimator, g)
     k = S.shape[1]
     m = S.shape[0]
-    eps_arr = np.array([eps if eps is not None else 1.0])
+    eps_arr = np.atleast_1d(np.asarray(eps if eps is not None else 1.0, dtype=float))
     want_cells = quantity == "cells"
     width = m if want_cells else 1
     acc = _Acc(width)
@@ -253,6 +290,8 @@ def _monte_carlo(p, estimator, quantity, eps, n_samples, rtol, rng):
 def _resolve(p, method, quantity):
     """Map a public method to ("exact", kind) or ("mc", estimator name)."""
     kind = _exact_kind(p)
+    if kind is None and method in ("auto", "exact"):
+        kind = _planar_kind(p)
     if method == "exact":
         if kind is None:
             raise ValueError(
@@ -264,6 +303,8 @@ def _resolve(p, method, quantity):
     if method == "auto":
         if kind is not None:
             return "exact", kind
+        if quantity != "cells" and p.m <= _FACET_MAX_M:
+            return "mc", "rqmc"
         method = "mc"
     if method == "mc":
         if quantity == "cells" or p.m > _FACET_MAX_M:
@@ -327,20 +368,39 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     True
     """
     p = check_partition(partition)
-    eps = check_positive_float(eps, "eps")
-    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
+    eps, scalar = _check_eps(eps)
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "eps")
+    ev = np.atleast_1d(eps)
+
+    def out(v, se, nn, name):
+        v = np.asarray(v, dtype=float)
+        se = np.broadcast_to(np.asarray(se, dtype=float), v.shape).copy()
+        if scalar:
+            return Estimate(float(v[0]), float(se[0]), int(nn), name)
+        return Estimate(v, se, int(nn), name)
+
     if how == "exact":
         if what[0] == "halfspace":
-            h = what[1]
-            v = float(gauss_interval(h - eps, 2.0 * eps))
-            return Estimate(v, 0.0, 0, "exact")
-        v, err = simplex_eps_boundary(what[1], eps)
-        return Estimate(float(v), float(err), 0, "quadrature")
-    mean, se, nn = _monte_carlo(p, what, "eps", eps, n, rtol, rng)
-    return Estimate(float(mean[0]), float(se[0]), int(nn), what)
+            return out(gauss_interval(what[1] - ev, 2.0 * ev), 0.0, 0, "exact")
+        if what[0] == "planar":
+            from . import planar
+
+            ests = [planar.eps_boundary_measure(what[1], float(e)) for e in ev]
+            return out([e.value for e in ests], [e.stderr for e in ests], 0, "exact")
+        res = [simplex_eps_boundary(what[1], float(e)) for e in ev]
+        return out([r[0] for r in res], [r[1] for r in res], 0, "quadrature")
+    if what == "rqmc":
+        from ._qmc import rqmc_facet
+
+        mean, se, nn = rqmc_facet(p, ev, perimeter=False, n_samples=n, rtol=rtol, rng=rng)
+        return out(mean, se, nn, "rqmc")
+    mean, se, nn = _monte_carlo(p, what, "eps", ev, n, rtol, rng)
+    # The plain estimators are unbiased but not bounded by 1 point by point: clip the mean
+    # into [0, 1], which never moves it away from the true value (see the docstring).
+    return out(np.clip(mean, 0.0, 1.0), se, nn, what)
 
 
 def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=None):
@@ -377,6 +437,10 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "cells")
     if how == "exact":
+        if what[0] == "planar":
+            from . import planar
+
+            return planar.cell_measures(what[1])
         if what[0] == "halfspace":
             h = what[1]
             v = np.array([special.ndtr(h), special.ndtr(-h)])
@@ -420,16 +484,25 @@ def gaussian_perimeter(partition, *, method="auto", n_samples=None, rtol=None, r
     True
     """
     p = check_partition(partition)
-    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "perim")
     if how == "exact":
+        if what[0] == "planar":
+            from . import planar
+
+            return planar.perimeter(what[1])
         if what[0] == "halfspace":
             h = what[1]
             return Estimate(math.exp(-0.5 * h * h) * _INV_SQRT_2PI, 0.0, 0, "exact")
         v, err = simplex_perimeter(what[1])
         return Estimate(float(v), float(err), 0, "quadrature")
+    if what == "rqmc":
+        from ._qmc import rqmc_facet
+
+        mean, se, nn = rqmc_facet(p, np.empty(0), perimeter=True, n_samples=n, rtol=rtol, rng=rng)
+        return Estimate(float(mean[0]), float(se[0]), int(nn), "rqmc")
     mean, se, nn = _monte_carlo(p, what, "perim", None, n, rtol, rng)
     return Estimate(float(mean[0]), float(se[0]), int(nn), what)
 

@@ -231,7 +231,7 @@ def test_auto_uses_exact_when_possible():
     assert gaussiso.gaussian_perimeter(p).method == "quadrature"
     assert gaussiso.cell_measures(p).method == "exact"
     q = gaussiso.VoronoiPartition(NONCONE)
-    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "mc-facet-lines"
+    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "rqmc"
 
 
 # ----------------------------------------------------------------------------- validation
