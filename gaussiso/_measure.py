@@ -49,6 +49,14 @@ Methods
     sums of differences of :math:`\Phi`. Perimeter: crossings weighted by
     :math:`\varphi(t)/\sum_a |e_a \cdot n|` (an unbiased Crofton-type weighting; see
     :mod:`gaussiso._kernels`). Per-cell estimates sum to exactly 1.
+``"rqmc"`` (what ``"auto"`` takes for eps-boundaries and perimeters when no exact route applies)
+    The facet lines at randomized quasi-Monte Carlo points (scrambled Sobol, 32 independent
+    randomizations whose spread gives the standard error), each point used in rotated copies,
+    with the control variate :math:`C = \sum [\Phi(h_{op}) - \Phi(L_{op})]_+` of known
+    mean 1; see :mod:`gaussiso._qmc`.
+Exact routes chosen by ``"auto"``
+    two cells (closed form), simplicial clusters (quadrature), and any partition whose seeds
+    span at most 2 dimensions (reduced to its span, then :mod:`gaussiso.planar`).
 
 Every Monte Carlo point is independent; the standard error is the sample standard deviation
 of the per-point values over :math:`\sqrt n`. Random numbers come from the caller's ``rng``
@@ -332,29 +340,53 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     ----------
     partition : VoronoiPartition
         ``m`` seeds in ``R^d``.
-    eps : float
-        Width, ``0 < eps < inf``.
-    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines"}
-        ``"exact"``: 1-D quadrature for a simplicial cluster (any rotation, scale and ambient
-        dimension), closed form ``Phi(h + eps) - Phi(h - eps)`` for two cells; ValueError
-        otherwise. ``"mc"``: Monte Carlo on exact line integrals (``"mc-facet-lines"``, or
-        ``"mc-lines"`` for ``m > 128``), for any partition. ``"auto"``: exact when possible.
+    eps : float or array_like of shape (ne,)
+        Width(s), each ``0 < eps < inf`` (ValueError naming the first bad entry). An array
+        gives the whole curve in one pass: the same Gaussian points, lines and quadrature
+        serve every width.
+    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"}
+        ``"exact"``: closed form ``Phi(h + eps) - Phi(h - eps)`` for two cells; 1-D
+        quadrature for a simplicial cluster (any rotation, scale and ambient dimension);
+        the exact polygon route of :mod:`gaussiso.planar` when the seeds span at most 2
+        dimensions (any ``d``: the partition is first reduced to the span); ValueError
+        otherwise. ``"mc"``: Monte Carlo on exact line integrals at independent points
+        (``"mc-facet-lines"``, or ``"mc-lines"`` for ``m > 128``). ``"rqmc"``: the facet
+        lines at randomized quasi-Monte Carlo points, with a control variate of known mean
+        (:mod:`gaussiso._qmc`; ``m <= 128``). ``"auto"`` takes, in this order: two cells or a
+        simplicial cluster -> exact; seeds spanning at most 2 dimensions -> planar exact;
+        ``m <= 128`` -> ``"rqmc"`` (measured faster than ``"mc"`` at every eps of
+        ``benchmarks/bench_eps_boundary.py``); otherwise ``"mc-lines"``.
     n_samples : int, optional
         Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``); with ``rtol``,
-        the most that may be drawn (default ``MAX_SAMPLES = 2**26``).
+        the most that may be drawn (default ``MAX_SAMPLES = 2**26``). For ``"rqmc"`` it is
+        rounded up to 32 randomizations times a power of two, each point evaluated in up to
+        32 rotated copies.
     rtol : float, optional
-        Draw points in batches until ``stderr / value <= rtol``. ValueError when a pilot of
-        4096 points projects a need above 4 times the cap; RuntimeWarning when the cap stops
-        the sampling first.
+        Sample until ``stderr / value <= rtol`` (for every eps). ``"mc"``: ValueError when a
+        pilot of 4096 points projects a need above 4 times the cap. RuntimeWarning when the
+        cap stops the sampling first.
     rng : None, int or numpy.random.Generator
         Source of randomness (Monte Carlo only).
 
     Returns
     -------
     Estimate
-        Scalar ``value`` in ``[0, 1]`` with ``stderr`` (a quadrature error bound for
-        ``"quadrature"``, 0 for ``"exact"`` closed forms) and ``method`` one of
-        ``"exact"``, ``"quadrature"``, ``"mc-facet-lines"``, ``"mc-lines"``.
+        ``value`` in ``[0, 1]``, a float for a scalar ``eps`` or an array of shape (ne,)
+        for an array, with ``stderr`` of the same shape (a quadrature error bound for
+        ``"quadrature"``; the clipping-box tail plus rounding for planar ``"exact"``; 0 for
+        closed forms) and ``method`` one of ``"exact"``, ``"quadrature"``,
+        ``"mc-facet-lines"``, ``"mc-lines"``, ``"rqmc"``.
+
+    Notes
+    -----
+    Range. The line estimators are unbiased but their per-point values are not bounded by 1
+    (a point's facet lines are different lines), so a plain mean can exceed 1 when the band
+    holds nearly all of the mass. ``"rqmc"`` is built to stay in range: its control-variate
+    form is ``(1 - beta) mean(X) + beta (1 - mean(Y))`` with ``X, Y >= 0`` and ``beta -> 1``
+    for wide bands, so a wide band is one minus a nonnegative estimate of the complement.
+    As a backstop, and for ``"mc"``, the value is clipped to ``[0, 1]`` and the stderr left
+    as is: the true value lies in ``[0, 1]``, so clipping never moves the estimate away from
+    it and an interval ``value +- z stderr`` that contained it still does.
 
     Examples
     --------
@@ -366,6 +398,10 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     >>> mc = gaussiso.eps_boundary_measure(p, 0.1, method="mc", n_samples=20000, rng=0)
     >>> abs(mc.value - est.value) < 5 * mc.stderr
     True
+    >>> q = gaussiso.VoronoiPartition([[0.3, 0.1, 0.0], [-0.2, 0.4, 0.5], [0.1, -0.6, 0.2], [0.5, 0.5, -0.4]])
+    >>> curve = gaussiso.eps_boundary_measure(q, [0.05, 0.3, 1.0], rtol=1e-2, rng=0)
+    >>> curve.method, curve.value.shape, bool(all(curve.stderr <= 1e-2 * curve.value))
+    ('rqmc', (3,), True)
     """
     p = check_partition(partition)
     eps, scalar = _check_eps(eps)
@@ -410,7 +446,9 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     ----------
     partition : VoronoiPartition
     method : {"auto", "exact", "mc", "mc-lines"}
-        ``"exact"``: ``1/m`` each for a simplicial cluster; ``Phi(h), Phi(-h)`` for two cells.
+        ``"exact"``: ``1/m`` each for a simplicial cluster; ``Phi(h), Phi(-h)`` for two cells;
+        the planar polygon route when the seeds span at most 2 dimensions. ``"auto"``: exact
+        when one of these applies, else ``"mc-lines"``.
         ``"mc"``: exact cell measures on random Gaussian lines (``"mc-lines"``), averaged.
     n_samples, rtol, rng
         As in :func:`eps_boundary_measure` (``rtol`` applies to every cell).
@@ -427,7 +465,7 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     >>> gaussiso.cell_measures(gaussiso.simplicial_cluster(4, 5)).value
     array([0.25, 0.25, 0.25, 0.25])
     >>> p = gaussiso.VoronoiPartition([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0]])
-    >>> est = gaussiso.cell_measures(p, n_samples=20000, rng=1)
+    >>> est = gaussiso.cell_measures(p, method="mc", n_samples=20000, rng=1)
     >>> est.method, bool(abs(est.value.sum() - 1) < 1e-12)
     ('mc-lines', True)
     """
@@ -464,11 +502,15 @@ def gaussian_perimeter(partition, *, method="auto", n_samples=None, rtol=None, r
     Parameters
     ----------
     partition : VoronoiPartition
-    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines"}
-        ``"exact"``: quadrature (simplicial) or ``phi(h)`` (two cells). The Monte Carlo
-        estimators are unbiased (no finite-eps ratio): ``"mc-facet-lines"`` averages
-        ``sum phi(h_ij)`` over the facets hit by the orthogonal projections of a Gaussian
-        point, ``"mc-lines"`` weights line crossings (see the module docstring).
+    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"}
+        ``"exact"``: quadrature (simplicial), ``phi(h)`` (two cells), or the planar polygon
+        route when the seeds span at most 2 dimensions. The Monte Carlo estimators are
+        unbiased (no finite-eps ratio): ``"mc-facet-lines"`` averages ``sum phi(h_ij)`` over
+        the facets hit by the orthogonal projections of a Gaussian point, ``"mc-lines"``
+        weights line crossings (see the module docstring), ``"rqmc"`` is the facet-line
+        estimator at randomized QMC points with a control variate. ``"auto"``: as in
+        :func:`eps_boundary_measure` (exact, then planar exact, then ``"rqmc"`` for
+        ``m <= 128``, else ``"mc-lines"``).
     n_samples, rtol, rng
         As in :func:`eps_boundary_measure`.
 

@@ -33,16 +33,26 @@ whenever the unclipped one did). The perimeter uses the same control variate.
 
 Randomized QMC
 --------------
-Each of ``R`` (default 32) independent randomizations uses its own scrambled Sobol sequence
-(:class:`scipy.stats.qmc.Sobol`: linear matrix scrambling and a random digital shift, 30
-bits) with a uniform jitter below :math:`2^{-30}` added to each coordinate, so every point is
-exactly uniform on :math:`[0, 1)^k`; the inverse normal CDF maps it to a standard Gaussian,
-and a Haar rotation of the reduced space, drawn per randomization, orients the sequence. Each
-randomization's mean over its :math:`N` points is therefore an unbiased estimate, the ``R``
-means are independent, and the reported value and standard error are their mean and
-:math:`\mathrm{sd}/\sqrt R`. With ``rtol``, :math:`N` doubles (the first :math:`2N` points of
-a Sobol sequence extend its first :math:`N`, so nothing is recomputed) until the worst
-relative standard error is at most ``rtol``.
+One unscrambled Sobol sequence of the reduced dimension :math:`k`
+(:class:`scipy.stats.qmc.Sobol`, 30 bits) is shared; each of ``R`` (default 32) independent
+randomizations applies its own linear matrix scrambling (a random unit-lower-triangular
+binary matrix per coordinate, which keeps the net structure) and random digital shift, and
+adds a uniform jitter below :math:`2^{-30}`, so that every point is exactly uniform on
+:math:`[0, 1)^k`; the inverse normal CDF maps it to a standard Gaussian point :math:`g`. Each
+point is used as the ``c`` standard Gaussian points :math:`\pm Q_j g` for ``c/2`` Haar
+rotations :math:`Q_j` drawn per randomization (``c = 32`` by default: averaging over
+rotations smooths the facet-line value, which RQMC alone barely helps since it has kinks
+everywhere; fewer copies when the pilot shows that even the smallest run would be more than
+enough). Each randomization's mean over its :math:`N` points is therefore an unbiased
+estimate, the ``R`` means are independent, and the reported value and standard error are
+their mean and :math:`\mathrm{sd}/\sqrt R`. With ``rtol``, after a first run of
+:math:`N = 8` points per randomization: if adding at most ``R`` randomizations is projected
+to reach the target (variance of a randomization's mean held fixed), they are added;
+otherwise :math:`N` doubles (the first :math:`2N` points of a Sobol sequence extend its first
+:math:`N`, nothing is recomputed), until the worst relative standard error is at most
+``rtol`` or the cap on the points is reached (RuntimeWarning).
+
+``n_samples`` counts the Gaussian points (each evaluated ``c`` times), pilot excluded.
 """
 
 from __future__ import annotations
@@ -62,21 +72,23 @@ __all__ = ["rqmc_facet", "N_RANDOMIZATIONS", "N_PILOT"]
 
 N_RANDOMIZATIONS = 32
 """Independent randomizations behind every RQMC estimate (their spread gives the stderr)."""
-N_PILOT = 2048
+N_PILOT = 1024
 """Independent Gaussian points of the pilot that fits the control-variate coefficients."""
-_MIN_LOG2 = 6  # at least 2**6 points per randomization
+_MIN_LOG2 = 3  # at least 2**3 points per randomization
 _MAX_CHUNK = 2**16  # points per kernel call
-_COPIES = 2  # each point used as g and -g (rotated): antithetic pairs
+_COPIES = 32  # each point used as Q_c g and -Q_c g for 16 Haar rotations Q_c per randomization
 
 
-def _kernel_call(Sr, coef, H, phih, full, eps, P):
+def _kernel_call(Sr, coef, H, phih, full, eps, P, first=None, n_rot=None):
     n = P.shape[0]
     ne = eps.shape[0]
     ob = np.empty((n, ne))
     oi = np.empty((n, ne))
     op = np.empty(n)
-    kern = QK.facet_split_kernel_parallel if n >= 4 * QK._CHUNK else QK.facet_split_kernel
-    kern(Sr, coef, H, phih, full, eps, P, ob, oi, op)
+    if first is None:
+        first, n_rot = np.zeros(n, dtype=np.int64), Sr.shape[0]
+    kern = QK.facet_split_kernel_parallel if n * n_rot >= 4 * QK._CHUNK else QK.facet_split_kernel
+    kern(Sr, first, n_rot, coef, H, phih, full, eps, P, ob, oi, op)
     return ob, oi, op
 
 
@@ -91,12 +103,16 @@ def _beta(x, c):
 
 
 def _lms_rows(g, count, k):
-    """Random unit-lower-triangular binary matrices, (count, k) of them, as row masks (count, k, 30)."""
-    bits = g.integers(0, 2, size=(count, k, 30, 30), dtype=np.uint8)
-    bits &= np.tril(np.ones((30, 30), dtype=np.uint8), -1)
-    bits[..., np.arange(30), np.arange(30)] = 1
-    weights = np.uint64(1) << (np.uint64(29) - np.arange(30, dtype=np.uint64))  # column c: bit 29 - c
-    return (bits.astype(np.uint64) * weights).sum(axis=-1, dtype=np.uint64)
+    """Random unit-lower-triangular binary matrices, (count, k) of them, as row masks (count, k, 30).
+
+    Row ``b`` (output bit ``29 - b``) has a one on the diagonal (input bit ``29 - b``) and
+    random bits on the more significant input bits only.
+    """
+    b = np.arange(30, dtype=np.uint64)
+    diag = np.uint64(1) << (np.uint64(29) - b)
+    above = np.uint64(2**30 - 1) ^ ((diag << np.uint64(1)) - np.uint64(1))  # bits > 29 - b
+    rnd = g.integers(0, 2**30, size=(count, k, 30), dtype=np.uint64)
+    return (rnd & above) | diag
 
 
 def _haar(g, count, k):
@@ -119,13 +135,11 @@ class _Randomization:
         k = S.shape[1]
         rows = _lms_rows(g, count, k)
         shift = g.integers(0, 2**30, size=(count, k), dtype=np.uint64)
-        rot = _haar(g, count * (copies // 2), k).reshape(count, copies // 2, k, k)
-        out = []
-        for c in range(count):
-            sq = np.einsum("mk,rkl->rml", S, rot[c])
-            Sr = np.stack([x for q in sq for x in (q, -q)])
-            out.append(cls(rows[c], shift[c], Sr, g))
-        return out
+        rot = _haar(g, count * max(1, copies // 2), k).reshape(count, max(1, copies // 2), k, k)
+        sq = np.einsum("mk,crkl->crml", S, rot)  # (count, copies / 2, m, k)
+        if copies > 1:
+            sq = np.stack([sq, -sq], axis=2).reshape(count, copies, *S.shape)
+        return [cls(rows[c], shift[c], sq[c], g) for c in range(count)]
 
     def points(self, X):
         u = np.empty(X.shape)
@@ -178,7 +192,19 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
     # Pilot: independent Gaussian points, used only to fit the control-variate coefficients.
     Sr = np.ascontiguousarray((S @ random_rotation(k, g))[None])
     xb, xi, xp = _kernel_call(Sr, coef, H, phih, full, eps_k, g.standard_normal((N_PILOT, k)))
-    beta = _beta(columns(xb, xp), xb[:, 0] + xi[:, 0])
+    zp = columns(xb, xp)
+    beta = _beta(zp, xb[:, 0] + xi[:, 0])
+    copies = _COPIES
+    if rtol is not None:
+        # Rotated copies per point: as many as useful. The pilot's variance of Z gives the
+        # number of evaluations plain Monte Carlo would need; when even the smallest run
+        # (R x 2**_MIN_LOG2 points) would overshoot it twice with 32 copies, take fewer.
+        zc = zp - (xb[:, :1] + xi[:, :1] - 1.0) * beta[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = np.max(zc.var(axis=0, ddof=1) / (rtol * np.abs(zc.mean(axis=0))) ** 2)
+        if np.isfinite(need):
+            fit = need / (2 * n_rand * 2**_MIN_LOG2)
+            copies = int(min(_COPIES, max(2, 2 ** int(np.floor(np.log2(max(fit, 1.0)))))))
 
     width = ne + int(perimeter)
     base = qmc.Sobol(k, scramble=False, bits=30)
@@ -186,26 +212,39 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
     rands = []
     sums = []
 
-    def run(rz, Xpart):
-        tot = np.zeros(width)
-        for start in range(0, Xpart.shape[0], _MAX_CHUNK):
-            P = rz.points(Xpart[start:start + _MAX_CHUNK])
-            ob, oi, op = _kernel_call(rz.Sr, coef, H, phih, full, eps_k, P)
-            z = columns(ob, op) - (ob[:, :1] + oi[:, :1] - 1.0) * beta[None, :]
-            tot += z.sum(axis=0)
+    def run(rzs, Xpart):
+        """Sums of Z over the points Xpart for each randomization in rzs, in one kernel call
+        per chunk (so that small N still fills the threads)."""
+        tot = np.zeros((len(rzs), width))
+        n = Xpart.shape[0]
+        if n == 0:
+            return tot
+        per = max(1, _MAX_CHUNK // n)  # randomizations per call
+        for a in range(0, len(rzs), per):
+            group = rzs[a:a + per]
+            for start in range(0, n, _MAX_CHUNK):
+                Xc = Xpart[start:start + _MAX_CHUNK]
+                P = np.concatenate([rz.points(Xc) for rz in group])
+                Sr = np.ascontiguousarray(np.concatenate([rz.Sr for rz in group]))
+                nr = group[0].Sr.shape[0]
+                first = np.repeat(np.arange(len(group), dtype=np.int64) * nr, Xc.shape[0])
+                ob, oi, op = _kernel_call(Sr, coef, H, phih, full, eps_k, P, first, nr)
+                z = columns(ob, op) - (ob[:, :1] + oi[:, :1] - 1.0) * beta[None, :]
+                tot[a:a + len(group)] += z.reshape(len(group), Xc.shape[0], width).sum(axis=1)
         return tot
 
     def grow_points(n_new):  # the next n_new points of the sequence, for every randomization
         nonlocal X
         Xn = np.ascontiguousarray(np.rint(base.random(n_new) * 2.0**30).astype(np.uint64))
         X = np.concatenate([X, Xn])
-        for r, rz in enumerate(rands):
-            sums[r] += run(rz, Xn)
+        add = run(rands, Xn)
+        for r in range(len(rands)):
+            sums[r] += add[r]
 
     def grow_rands(count):  # new randomizations over all the points so far
-        for rz in _Randomization.draw(S, g, count, _COPIES):
-            rands.append(rz)
-            sums.append(run(rz, X))
+        new = _Randomization.draw(S, g, count, copies)
+        rands.extend(new)
+        sums.extend(list(run(new, X)))
 
     def stats():
         means = np.array(sums) / X.shape[0]

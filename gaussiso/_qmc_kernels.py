@@ -39,8 +39,8 @@ _CHUNK = 256  # points per parallel task (results do not depend on it)
 
 
 @njit(cache=True)
-def _split_range(Sr, coef, H, phih, full, eps, P, start, stop, out_band, out_inner, out_perim):
-    n_rot, m, k = Sr.shape
+def _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, start, stop, out_band, out_inner, out_perim):
+    m, k = Sr.shape[1], Sr.shape[2]
     S = Sr[0]
     sq = np.empty(m)
     for i in range(m):
@@ -57,7 +57,7 @@ def _split_range(Sr, coef, H, phih, full, eps, P, start, stop, out_band, out_inn
             lb[e] = 0.0
             li[e] = 0.0
         perim = 0.0
-        for r in range(n_rot):
+        for r in range(first[n], first[n] + n_rot):
             for i in range(m):
                 s = 0.0
                 for c in range(k):
@@ -113,25 +113,26 @@ def _split_range(Sr, coef, H, phih, full, eps, P, start, stop, out_band, out_inn
 
 
 @njit(cache=True)
-def facet_split_kernel(Sr, coef, H, phih, full, eps, P, out_band, out_inner, out_perim):
+def facet_split_kernel(Sr, first, n_rot, coef, H, phih, full, eps, P, out_band, out_inner, out_perim):
     """Serial kernel: per point, the band part ``X`` and interior part ``Y`` (n, ne) and the
-    perimeter term (n,), each averaged over the R copies ``Sr`` (R, m, k) of the seeds.
+    perimeter term (n,), each averaged over the ``n_rot`` copies ``Sr[first[n]:first[n] +
+    n_rot]`` of the seeds (rotated and reflected: ``Sr`` (R, m, k), ``first`` (n,) int64).
 
     ``coef, H`` from :func:`gaussiso._kernels.facet_coefficients`, ``phih, full`` from
     :func:`gaussiso._kernels.facet_tables`.
     """
-    _split_range(Sr, coef, H, phih, full, eps, P, 0, P.shape[0], out_band, out_inner, out_perim)
+    _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, 0, P.shape[0], out_band, out_inner, out_perim)
 
 
 @njit(cache=True, parallel=True)
-def facet_split_kernel_parallel(Sr, coef, H, phih, full, eps, P, out_band, out_inner, out_perim):
+def facet_split_kernel_parallel(Sr, first, n_rot, coef, H, phih, full, eps, P, out_band, out_inner, out_perim):
     """Parallel variant (prange over chunks of points); same outputs as the serial kernel."""
     n = P.shape[0]
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for c in prange(n_chunks):
         start = c * _CHUNK
         stop = min(n, start + _CHUNK)
-        _split_range(Sr, coef, H, phih, full, eps, P, start, stop, out_band, out_inner, out_perim)
+        _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, start, stop, out_band, out_inner, out_perim)
 
 
 @njit(cache=True)

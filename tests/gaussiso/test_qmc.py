@@ -145,10 +145,10 @@ def test_rqmc_intervals_cover_the_exact_values():
     p = gaussiso.simplicial_cluster(m, d, rng=0)
     eps = np.array([0.05, 0.5, 2.0])
     exact = np.array([simplex_eps_boundary(m, e)[0] for e in eps])
-    hits = _coverage(lambda r: gaussiso.eps_boundary_measure(p, eps, method="rqmc", n_samples=2048,
+    hits = _coverage(lambda r: gaussiso.eps_boundary_measure(p, eps, method="rqmc", n_samples=256,
                                                             rng=1000 + r), exact, 200)
     assert np.all((hits >= 180) & (hits <= 198)), hits
     per = simplex_perimeter(m)[0]
-    hp = _coverage(lambda r: gaussiso.gaussian_perimeter(p, method="rqmc", n_samples=2048,
+    hp = _coverage(lambda r: gaussiso.gaussian_perimeter(p, method="rqmc", n_samples=256,
                                                         rng=5000 + r), per, 200)
     assert 180 <= hp <= 198, hp
