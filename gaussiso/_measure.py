@@ -164,9 +164,9 @@ def _check_eps(eps):
 
 def _why_not_exact(p: VoronoiPartition) -> str:
     if not p.is_cone:
-        return ("its seeds do not all have the same norm (the cells are not cones) and span "
-                "more than 2 dimensions")
-    return "its seeds are not pairwise equidistant"
+        return ("its seeds do not all have the same norm (the cells are not cones) and they "
+                "span more than 2 dimensions")
+    return "its seeds are not pairwise equidistant and they span more than 2 dimensions"
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
@@ -304,7 +304,8 @@ def _resolve(p, method, quantity):
         if kind is None:
             raise ValueError(
                 "method='exact' needs a simplicial cluster (seeds of equal norm and equal "
-                f"pairwise distances) or two cells, but this partition is not one: {_why_not_exact(p)}; "
+                "pairwise distances), two cells, or seeds spanning at most 2 dimensions, but this "
+                f"partition is none of these: {_why_not_exact(p)}; "
                 "use method='mc' or 'auto'"
             )
         return "exact", kind

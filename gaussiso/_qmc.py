@@ -79,17 +79,17 @@ _MAX_CHUNK = 2**16  # points per kernel call
 _COPIES = 32  # each point used as Q_c g and -Q_c g for 16 Haar rotations Q_c per randomization
 
 
-def _kernel_call(Sr, coef, H, phih, full, eps, P, first=None, n_rot=None):
+def _kernel_call(Sr, coef, H, phih, full, eps, P, first=None, n_rot=None, pairs=False):
     n = P.shape[0]
     ne = eps.shape[0]
     ob = np.empty((n, ne))
-    oi = np.empty((n, ne))
+    oc = np.empty(n)
     op = np.empty(n)
     if first is None:
         first, n_rot = np.zeros(n, dtype=np.int64), Sr.shape[0]
     kern = QK.facet_split_kernel_parallel if n * n_rot >= 4 * QK._CHUNK else QK.facet_split_kernel
-    kern(Sr, first, n_rot, coef, H, phih, full, eps, P, ob, oi, op)
-    return ob, oi, op
+    kern(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, ob, oc, op)
+    return ob, oc, op
 
 
 def _beta(x, c):
@@ -191,15 +191,15 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
 
     # Pilot: independent Gaussian points, used only to fit the control-variate coefficients.
     Sr = np.ascontiguousarray((S @ random_rotation(k, g))[None])
-    xb, xi, xp = _kernel_call(Sr, coef, H, phih, full, eps_k, g.standard_normal((N_PILOT, k)))
+    xb, xc, xp = _kernel_call(Sr, coef, H, phih, full, eps_k, g.standard_normal((N_PILOT, k)))
     zp = columns(xb, xp)
-    beta = _beta(zp, xb[:, 0] + xi[:, 0])
+    beta = _beta(zp, xc)
     copies = _COPIES
     if rtol is not None:
         # Rotated copies per point: as many as useful. The pilot's variance of Z gives the
         # number of evaluations plain Monte Carlo would need; when even the smallest run
         # (R x 2**_MIN_LOG2 points) would overshoot it twice with 32 copies, take fewer.
-        zc = zp - (xb[:, :1] + xi[:, :1] - 1.0) * beta[None, :]
+        zc = zp - (xc[:, None] - 1.0) * beta[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             need = np.max(zc.var(axis=0, ddof=1) / (rtol * np.abs(zc.mean(axis=0))) ** 2)
         if np.isfinite(need):
@@ -228,8 +228,8 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
                 Sr = np.ascontiguousarray(np.concatenate([rz.Sr for rz in group]))
                 nr = group[0].Sr.shape[0]
                 first = np.repeat(np.arange(len(group), dtype=np.int64) * nr, Xc.shape[0])
-                ob, oi, op = _kernel_call(Sr, coef, H, phih, full, eps_k, P, first, nr)
-                z = columns(ob, op) - (ob[:, :1] + oi[:, :1] - 1.0) * beta[None, :]
+                ob, oc, op = _kernel_call(Sr, coef, H, phih, full, eps_k, P, first, nr, nr % 2 == 0)
+                z = columns(ob, op) - (oc[:, None] - 1.0) * beta[None, :]
                 tot[a:a + len(group)] += z.reshape(len(group), Xc.shape[0], width).sum(axis=1)
         return tot
 

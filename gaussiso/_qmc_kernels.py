@@ -10,16 +10,17 @@ partition :math:`\mathbb{R}^k` (up to null sets), so besides the eps-band part
 .. math:: X(g) = \sum_{o \ne p} \big[\Phi(h_{op}) - \Phi(\max(h_{op} - \varepsilon,
           L_{op}))\big]_+
 
-the kernel returns the *interior* part
+the kernel returns the *cell* part
 
-.. math:: Y(g) = \sum_{o \ne p} \big[\Phi(h_{op} - \varepsilon) - \Phi(L_{op})\big]_+ \ge 0,
+.. math:: C(g) = \sum_{o \ne p} \big[\Phi(h_{op}) - \Phi(L_{op})\big]_+ , \qquad E[C] = 1,
 
-with :math:`E[X] = \gamma(\partial^\varepsilon)` and
-:math:`E[Y] = 1 - \gamma(\partial^\varepsilon)` (the Gaussian measure of the points at
-distance at least eps from every other cell). :math:`X + Y` is the cell part
-:math:`\sum [\Phi(h) - \Phi(L)]_+` of mean exactly 1: ``1 - Y`` is ``X`` with that control
-variate (coefficient 1), the better estimator when the band holds most of the mass. The
-perimeter term is the one of ``facet_kernel``.
+one Gaussian interval per side of a hit facet, shared by every eps; a side's band part is
+its full layer :math:`\Phi(h) - \Phi(h - \varepsilon)` or its whole cell part, so the
+interior part :math:`Y_\varepsilon = C - X_\varepsilon \ge 0` (the points at distance at
+least eps from every other cell) has :math:`E[Y_\varepsilon] = 1 - \gamma(\partial^\varepsilon)`.
+``1 - Y = X - (C - 1)`` is ``X`` with the control variate ``C`` (coefficient 1), the better
+estimator when the band holds most of the mass. The perimeter term is the one of
+``facet_kernel``.
 
 The kernel draws nothing: the caller passes the points (mapped from scrambled Sobol points).
 """
@@ -31,7 +32,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _gauss_interval, _gauss_width
+from ._kernels import _gauss_interval
 
 __all__ = ["facet_split_kernel", "facet_split_kernel_parallel"]
 
@@ -39,7 +40,7 @@ _CHUNK = 256  # points per parallel task (results do not depend on it)
 
 
 @njit(cache=True)
-def _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, start, stop, out_band, out_inner, out_perim):
+def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, stop, out_band, out_cell, out_perim):
     m, k = Sr.shape[1], Sr.shape[2]
     S = Sr[0]
     sq = np.empty(m)
@@ -51,18 +52,21 @@ def _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, start, stop, out
     ne = eps.shape[0]
     gs = np.empty(m)
     lb = np.empty(ne)
-    li = np.empty(ne)
     for n in range(start, stop):
         for e in range(ne):
             lb[e] = 0.0
-            li[e] = 0.0
         perim = 0.0
+        cell = 0.0
         for r in range(first[n], first[n] + n_rot):
-            for i in range(m):
-                s = 0.0
-                for c in range(k):
-                    s += Sr[r, i, c] * P[n, c]
-                gs[i] = s
+            if pairs and (r - first[n]) % 2 == 1:
+                for i in range(m):
+                    gs[i] = -gs[i]  # Sr[r] = -Sr[r - 1]
+            else:
+                for i in range(m):
+                    s = 0.0
+                    for c in range(k):
+                        s += Sr[r, i, c] * P[n, c]
+                    gs[i] = s
             c0 = 0
             best = sq[0] - 2.0 * gs[0]
             for i in range(1, m):
@@ -94,45 +98,44 @@ def _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, start, stop, out
                         t = (coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l]
                              + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp)
                         L2 = max(L2, t)
+                    # The cell parts of both sides (one Gaussian interval each, for every
+                    # eps); a side's band part is the full layer or its whole cell part.
+                    c1 = _gauss_interval(L, h)
+                    c2 = _gauss_interval(L2, h2)
+                    cell += c1 + c2
                     for e in range(ne):
                         ev = eps[e]
-                        if L <= h - ev:
-                            lb[e] += full[o, p, e]
-                            li[e] += _gauss_interval(L, h - ev)
-                        else:
-                            lb[e] += _gauss_width(L, h - L)
-                        if L2 <= h2 - ev:
-                            lb[e] += full[p, o, e]
-                            li[e] += _gauss_interval(L2, h2 - ev)
-                        elif L2 < h2:
-                            lb[e] += _gauss_width(L2, h2 - L2)
+                        lb[e] += full[o, p, e] if L <= h - ev else c1
+                        lb[e] += full[p, o, e] if L2 <= h2 - ev else c2
         for e in range(ne):
             out_band[n, e] = lb[e] / n_rot
-            out_inner[n, e] = li[e] / n_rot
+        out_cell[n] = cell / n_rot
         out_perim[n] = perim / n_rot
 
 
 @njit(cache=True)
-def facet_split_kernel(Sr, first, n_rot, coef, H, phih, full, eps, P, out_band, out_inner, out_perim):
-    """Serial kernel: per point, the band part ``X`` and interior part ``Y`` (n, ne) and the
-    perimeter term (n,), each averaged over the ``n_rot`` copies ``Sr[first[n]:first[n] +
+def facet_split_kernel(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, out_band, out_cell, out_perim):
+    """Serial kernel: per point, the band part ``X`` (n, ne), the cell part ``C = X + Y``
+    (n,) and the perimeter term (n,), each averaged over the ``n_rot`` copies ``Sr[first[n]:first[n] +
     n_rot]`` of the seeds (rotated and reflected: ``Sr`` (R, m, k), ``first`` (n,) int64).
+    ``pairs``: the copies come in pairs ``Sr[2j + 1] = -Sr[2j]`` (counted from ``first[n]``),
+    so the second of a pair reuses the first's projections, negated.
 
     ``coef, H`` from :func:`gaussiso._kernels.facet_coefficients`, ``phih, full`` from
     :func:`gaussiso._kernels.facet_tables`.
     """
-    _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, 0, P.shape[0], out_band, out_inner, out_perim)
+    _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, 0, P.shape[0], out_band, out_cell, out_perim)
 
 
 @njit(cache=True, parallel=True)
-def facet_split_kernel_parallel(Sr, first, n_rot, coef, H, phih, full, eps, P, out_band, out_inner, out_perim):
+def facet_split_kernel_parallel(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, out_band, out_cell, out_perim):
     """Parallel variant (prange over chunks of points); same outputs as the serial kernel."""
     n = P.shape[0]
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for c in prange(n_chunks):
         start = c * _CHUNK
         stop = min(n, start + _CHUNK)
-        _split_range(Sr, first, n_rot, coef, H, phih, full, eps, P, start, stop, out_band, out_inner, out_perim)
+        _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, stop, out_band, out_cell, out_perim)
 
 
 @njit(cache=True)

@@ -61,14 +61,16 @@ def test_split_kernel_matches_facet_kernel_and_cell_part_sums_to_one():
     Sr = np.ascontiguousarray(S[None])
     ref_e, ref_p = np.empty((4000, 2)), np.empty(4000)
     K.facet_kernel(Sr, coef, H, phih, full, eps, P, ref_e, ref_p)
-    ob, oi, op = _qmc._kernel_call(Sr, coef, H, phih, full, eps, P)
+    ob, oc, op = _qmc._kernel_call(Sr, coef, H, phih, full, eps, P)
     np.testing.assert_allclose(ob, ref_e, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(op, ref_p, rtol=1e-13, atol=1e-15)
-    # The cell part X + Y does not depend on eps and has mean exactly 1.
-    c = ob + oi
-    np.testing.assert_allclose(c[:, 0], c[:, 1], rtol=1e-12, atol=1e-14)
-    assert abs(c[:, 0].mean() - 1.0) <= 5 * c[:, 0].std() / math.sqrt(4000)
-    assert np.all(oi >= 0) and np.all(ob >= 0)
+    # The cell part C has mean exactly 1 and bounds every band part (Y = C - X >= 0).
+    assert abs(oc.mean() - 1.0) <= 5 * oc.std() / math.sqrt(4000)
+    assert np.all(ob >= 0) and np.all(oc[:, None] - ob >= -1e-15)
+    # It is the band part of an infinitely wide band.
+    big = np.array([1e3])
+    ob2, oc2, _ = _qmc._kernel_call(Sr, coef, H, phih, K.facet_tables(H, big)[1], big, P)
+    np.testing.assert_allclose(ob2[:, 0], oc2, rtol=1e-12, atol=1e-15)
 
 
 # ----------------------------------------------------------------------------- estimates
