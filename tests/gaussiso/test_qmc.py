@@ -52,6 +52,30 @@ def test_scrambling_keeps_the_net_and_is_uniform():
     assert stats.kstest(first, "uniform").pvalue > 1e-3
 
 
+def _scramble_reference(X, rows, shift, jitter):
+    """Pure-numpy reference of scramble_uniform: output bit 29 - b = parity(x & rows[:, b])."""
+    y = np.zeros(X.shape, dtype=np.uint64)
+    for b in range(30):
+        par = np.bitwise_count(X & rows[None, :, b]).astype(np.uint64) & np.uint64(1)
+        y |= par << np.uint64(29 - b)
+    return ((y ^ shift[None, :]).astype(float) + jitter) * 2.0**-30
+
+
+def test_scramble_kernel_matches_numpy_reference():
+    X = _sobol_ints(4, 6)
+    g = np.random.default_rng(1)
+    rz = _qmc._Randomization.draw(np.eye(2, 4), g, 1, 2)[0]
+    jit = g.random(X.shape)
+    out = np.empty(X.shape)
+    QK.scramble_uniform(X, rz.rows, rz.shift, jit, out)
+    np.testing.assert_array_equal(out, _scramble_reference(X, rz.rows, rz.shift, jit))
+    # The matrices are unit lower triangular: row b holds bit 29 - b and higher bits only.
+    for b in range(30):
+        assert np.all((rz.rows[:, b] >> np.uint64(29 - b)) & np.uint64(1) == 1)
+        assert np.all(rz.rows[:, b] < np.uint64(1) << np.uint64(30))
+        assert np.all(rz.rows[:, b] & ((np.uint64(1) << np.uint64(29 - b)) - np.uint64(1)) == 0)
+
+
 def test_split_kernel_matches_facet_kernel_and_cell_part_sums_to_one():
     S = gaussiso.VoronoiPartition(NONCONE).reduce()[0].seeds.copy()
     coef, H = K.facet_coefficients(S)
