@@ -322,6 +322,14 @@ def _resolve(p, method, quantity):
     return "mc", method
 
 
+def _rqmc_n(n_samples, rtol, n):
+    """``"rqmc"`` evaluates each point in 32 rotated copies (8 times the 4 of ``"mc"``): its
+    default number of points is ``DEFAULT_N_SAMPLES // 8``, about the same work."""
+    if n_samples is None and rtol is None:
+        return DEFAULT_N_SAMPLES // 8
+    return n
+
+
 def _n_or_cap(n_samples, rtol):
     if rtol is not None:
         return _check_n(n_samples, default=MAX_SAMPLES)
@@ -361,7 +369,8 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
         Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``); with ``rtol``,
         the most that may be drawn (default ``MAX_SAMPLES = 2**26``). For ``"rqmc"`` it is
         rounded up to 32 randomizations times a power of two, each point evaluated in up to
-        32 rotated copies.
+        32 rotated copies; its default without ``rtol`` is ``DEFAULT_N_SAMPLES // 8 = 8192``
+        points (about the work of the ``"mc"`` default).
     rtol : float, optional
         Sample until ``stderr / value <= rtol`` (for every eps). ``"mc"``: ValueError when a
         pilot of 4096 points projects a need above 4 times the cap. RuntimeWarning when the
@@ -432,6 +441,7 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     if what == "rqmc":
         from ._qmc import rqmc_facet
 
+        n = _rqmc_n(n_samples, rtol, n)
         mean, se, nn = rqmc_facet(p, ev, perimeter=False, n_samples=n, rtol=rtol, rng=rng)
         return out(mean, se, nn, "rqmc")
     mean, se, nn = _monte_carlo(p, what, "eps", ev, n, rtol, rng)
@@ -544,6 +554,7 @@ def gaussian_perimeter(partition, *, method="auto", n_samples=None, rtol=None, r
     if what == "rqmc":
         from ._qmc import rqmc_facet
 
+        n = _rqmc_n(n_samples, rtol, n)
         mean, se, nn = rqmc_facet(p, np.empty(0), perimeter=True, n_samples=n, rtol=rtol, rng=rng)
         return Estimate(float(mean[0]), float(se[0]), int(nn), "rqmc")
     mean, se, nn = _monte_carlo(p, what, "perim", None, n, rtol, rng)
