@@ -67,6 +67,8 @@ def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, st
                     for c in range(k):
                         s += Sr[r, i, c] * P[n, c]
                     gs[i] = s
+            # The cells of the point and the next nearest are the likeliest to cut a facet
+            # line short: test their constraints first (each one alone can rule a facet out).
             c0 = 0
             best = sq[0] - 2.0 * gs[0]
             for i in range(1, m):
@@ -74,6 +76,13 @@ def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, st
                 if sc < best:
                     best = sc
                     c0 = i
+            n1 = -1
+            best = math.inf
+            for i in range(m):
+                sc = sq[i] - 2.0 * gs[i]
+                if i != c0 and sc < best:
+                    best = sc
+                    n1 = i
             for o in range(m):
                 go = gs[o]
                 for p in range(o + 1, m):
@@ -82,6 +91,11 @@ def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, st
                     if c0 != o and c0 != p:
                         t = (coef[o, p, c0, 0] + coef[o, p, c0, 1] * gs[c0]
                              + coef[o, p, c0, 2] * gp + coef[o, p, c0, 3] * go)
+                        if t > h:
+                            continue
+                    if n1 >= 0 and n1 != o and n1 != p:
+                        t = (coef[o, p, n1, 0] + coef[o, p, n1, 1] * gs[n1]
+                             + coef[o, p, n1, 2] * gp + coef[o, p, n1, 3] * go)
                         if t > h:
                             continue
                     L = -math.inf
