@@ -315,6 +315,11 @@ def _resolve(p, method, quantity):
         if quantity != "cells" and p.m <= _FACET_MAX_M:
             return "mc", "rqmc"
         method = "mc"
+    if method == "rqmc" and p.m > _FACET_MAX_M:
+        raise ValueError(
+            f"method='rqmc' needs m <= {_FACET_MAX_M} cells (its facet lines cost O(m^3) per "
+            f"point), got m = {p.m}; use method='mc' or 'auto'"
+        )
     if method == "mc":
         if quantity == "cells" or p.m > _FACET_MAX_M:
             return "mc", "mc-lines"
@@ -351,8 +356,8 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
         ``m`` seeds in ``R^d``.
     eps : float or array_like of shape (ne,)
         Width(s), each ``0 < eps < inf`` (ValueError naming the first bad entry). An array
-        gives the whole curve in one pass: the same Gaussian points, lines and quadrature
-        serve every width.
+        gives the whole curve in one pass: the same Gaussian points and lines serve every
+        width (the exact routes evaluate each width).
     method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"}
         ``"exact"``: closed form ``Phi(h + eps) - Phi(h - eps)`` for two cells; 1-D
         quadrature for a simplicial cluster (any rotation, scale and ambient dimension);

@@ -146,6 +146,12 @@ def test_rqmc_stays_in_unit_interval_for_wide_and_thin_bands():
     assert est.value[1] > 0.999 and est.value[0] < 1e-4
 
 
+def test_rqmc_refuses_too_many_cells():
+    p = gaussiso.VoronoiPartition(np.random.default_rng(0).standard_normal((130, 3)))
+    with pytest.raises(ValueError, match=r"method='rqmc' needs m <= 128 cells.*m = 130"):
+        gaussiso.eps_boundary_measure(p, 0.1, method="rqmc")
+
+
 # ----------------------------------------------------------------------------- coverage
 def _coverage(fn, exact, reps):
     hits = 0
