@@ -49,6 +49,14 @@ Methods
     sums of differences of :math:`\Phi`. Perimeter: crossings weighted by
     :math:`\varphi(t)/\sum_a |e_a \cdot n|` (an unbiased Crofton-type weighting; see
     :mod:`gaussiso._kernels`). Per-cell estimates sum to exactly 1.
+``"rqmc"`` (what ``"auto"`` takes for eps-boundaries and perimeters when no exact route applies)
+    The facet lines at randomized quasi-Monte Carlo points (scrambled Sobol, 32 independent
+    randomizations whose spread gives the standard error), each point used in rotated copies,
+    with the control variate :math:`C = \sum [\Phi(h_{op}) - \Phi(L_{op})]_+` of known
+    mean 1; see :mod:`gaussiso._qmc`.
+Exact routes chosen by ``"auto"``
+    two cells (closed form), simplicial clusters (quadrature), and any partition whose seeds
+    span at most 2 dimensions (reduced to its span, then :mod:`gaussiso.planar`).
 
 Every Monte Carlo point is independent; the standard error is the sample standard deviation
 of the per-point values over :math:`\sqrt n`. Random numbers come from the caller's ``rng``
@@ -115,10 +123,47 @@ def _exact_kind(p: VoronoiPartition):
     return None
 
 
+def _planar_kind(p: VoronoiPartition):
+    """``("planar", reduced)`` when the seeds span at most 2 dimensions, else None.
+
+    The reduced partition (seeds in their span, padded to the plane when they are collinear)
+    has the same Gaussian cell measures, eps-boundary and perimeter
+    (:meth:`VoronoiPartition.reduce`), computed by the exact polygon route of
+    :mod:`gaussiso.planar`.
+    """
+    red, _ = p.reduce()
+    if red.d > 2:
+        return None
+    s = red.seeds
+    if red.d < 2:
+        s = np.column_stack([s, np.zeros((s.shape[0], 2 - red.d))])
+    return ("planar", VoronoiPartition(s))
+
+
+def _check_eps(eps):
+    """A finite positive float, or a 1-D float array of them (``(value, is_scalar)``)."""
+    if isinstance(eps, (bool, np.bool_)):
+        raise TypeError("eps must be a positive real number or a 1-D array of them, got bool")
+    if np.ndim(eps) == 0:
+        return check_positive_float(eps, "eps"), True
+    try:
+        a = np.asarray(eps, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"eps must be a positive real number or a 1-D array of them, got {eps!r}") from None
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"eps must be a scalar or a non-empty 1-D array, got shape {a.shape}")
+    bad = np.flatnonzero(~(np.isfinite(a) & (a > 0)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"eps must be > 0 and finite (0 < eps < inf), got eps[{i}] = {a[i]}")
+    return a, False
+
+
 def _why_not_exact(p: VoronoiPartition) -> str:
     if not p.is_cone:
-        return "its seeds do not all have the same norm (the cells are not cones)"
-    return "its seeds are not pairwise equidistant"
+        return ("its seeds do not all have the same norm (the cells are not cones) and they "
+                "span more than 2 dimensions")
+    return "its seeds are not pairwise equidistant and they span more than 2 dimensions"
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
@@ -192,7 +237,8 @@ def _monte_carlo(p, estimator, quantity, eps, n_samples, rtol, rng):
     m = S.shape[0]
     # Only an eps-boundary call asks the kernels for eps layers: with none (ne = 0) they skip
     # the eroded intervals (mc-lines) and the second side of every facet hit (mc-facet-lines).
-    eps_arr = np.array([eps], dtype=float) if quantity == "eps" else np.empty(0)
+    # An array of eps is served by the same lines.
+    eps_arr = np.atleast_1d(np.asarray(eps, dtype=float)) if quantity == "eps" else np.empty(0)
     want_cells = quantity == "cells"
     width = m if want_cells else 1
     acc = _Acc(width)
@@ -253,23 +299,41 @@ def _monte_carlo(p, estimator, quantity, eps, n_samples, rtol, rng):
 def _resolve(p, method, quantity):
     """Map a public method to ("exact", kind) or ("mc", estimator name)."""
     kind = _exact_kind(p)
+    if kind is None and method in ("auto", "exact"):
+        kind = _planar_kind(p)
     if method == "exact":
         if kind is None:
             raise ValueError(
                 "method='exact' needs a simplicial cluster (seeds of equal norm and equal "
-                f"pairwise distances) or two cells, but this partition is not one: {_why_not_exact(p)}; "
+                "pairwise distances), two cells, or seeds spanning at most 2 dimensions, but this "
+                f"partition is none of these: {_why_not_exact(p)}; "
                 "use method='mc' or 'auto'"
             )
         return "exact", kind
     if method == "auto":
         if kind is not None:
             return "exact", kind
+        if quantity != "cells" and p.m <= _FACET_MAX_M:
+            return "mc", "rqmc"
         method = "mc"
+    if method == "rqmc" and p.m > _FACET_MAX_M:
+        raise ValueError(
+            f"method='rqmc' needs m <= {_FACET_MAX_M} cells (its facet lines cost O(m^3) per "
+            f"point), got m = {p.m}; use method='mc' or 'auto'"
+        )
     if method == "mc":
         if quantity == "cells" or p.m > _FACET_MAX_M:
             return "mc", "mc-lines"
         return "mc", "mc-facet-lines"
     return "mc", method
+
+
+def _rqmc_n(n_samples, rtol, n):
+    """``"rqmc"`` evaluates each point in 32 rotated copies (8 times the 4 of ``"mc"``): its
+    default number of points is ``DEFAULT_N_SAMPLES // 8``, about the same work."""
+    if n_samples is None and rtol is None:
+        return DEFAULT_N_SAMPLES // 8
+    return n
 
 
 def _n_or_cap(n_samples, rtol):
@@ -291,30 +355,55 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     ----------
     partition : VoronoiPartition
         ``m`` seeds in ``R^d``.
-    eps : float
-        Width, ``0 < eps < inf``.
-    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines"}
-        ``"exact"``: 1-D quadrature for a simplicial cluster (any rotation, scale and ambient
-        dimension), closed form ``Phi(h + eps) - Phi(h - eps)`` for two cells; ValueError
-        otherwise. ``"mc"``: Monte Carlo on exact line integrals (``"mc-facet-lines"``, or
-        ``"mc-lines"`` for ``m > 128``), for any partition. ``"auto"``: exact when possible.
+    eps : float or array_like of shape (ne,)
+        Width(s), each ``0 < eps < inf`` (ValueError naming the first bad entry). An array
+        gives the whole curve in one pass: the same Gaussian points and lines serve every
+        width (the exact routes evaluate each width).
+    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"}
+        ``"exact"``: closed form ``Phi(h + eps) - Phi(h - eps)`` for two cells; 1-D
+        quadrature for a simplicial cluster (any rotation, scale and ambient dimension);
+        the exact polygon route of :mod:`gaussiso.planar` when the seeds span at most 2
+        dimensions (any ``d``: the partition is first reduced to the span); ValueError
+        otherwise. ``"mc"``: Monte Carlo on exact line integrals at independent points
+        (``"mc-facet-lines"``, or ``"mc-lines"`` for ``m > 128``). ``"rqmc"``: the facet
+        lines at randomized quasi-Monte Carlo points, with a control variate of known mean
+        (:mod:`gaussiso._qmc`; ``m <= 128``). ``"auto"`` takes, in this order: two cells or a
+        simplicial cluster -> exact; seeds spanning at most 2 dimensions -> planar exact;
+        ``m <= 128`` -> ``"rqmc"`` (measured faster than ``"mc"`` at every eps of
+        ``benchmarks/bench_eps_boundary.py``); otherwise ``"mc-lines"``.
     n_samples : int, optional
         Number of Gaussian points (default ``DEFAULT_N_SAMPLES = 65536``, at most ``1e10``:
         larger requests, which would run for days, are refused); with ``rtol``, the most that
-        may be drawn (default ``MAX_SAMPLES = 2**26``).
+        may be drawn (default ``MAX_SAMPLES = 2**26``). For ``"rqmc"`` it is rounded up to 32
+        randomizations times a power of two, each point evaluated in up to 32 rotated copies;
+        its default without ``rtol`` is ``DEFAULT_N_SAMPLES // 8 = 8192`` points (about the
+        work of the ``"mc"`` default).
     rtol : float, optional
-        Draw points in batches until ``stderr / value <= rtol``. ValueError when a pilot of
-        4096 points projects a need above 4 times the cap; RuntimeWarning when the cap stops
-        the sampling first.
+        Sample until ``stderr / value <= rtol`` (for every eps). ``"mc"``: ValueError when a
+        pilot of 4096 points projects a need above 4 times the cap. RuntimeWarning when the
+        cap stops the sampling first.
     rng : None, int or numpy.random.Generator
         Source of randomness (Monte Carlo only).
 
     Returns
     -------
     Estimate
-        Scalar ``value`` in ``[0, 1]`` with ``stderr`` (a quadrature error bound for
-        ``"quadrature"``, 0 for ``"exact"`` closed forms) and ``method`` one of
-        ``"exact"``, ``"quadrature"``, ``"mc-facet-lines"``, ``"mc-lines"``.
+        ``value`` in ``[0, 1]``, a float for a scalar ``eps`` or an array of shape (ne,)
+        for an array, with ``stderr`` of the same shape (a quadrature error bound for
+        ``"quadrature"``; the clipping-box tail plus rounding for planar ``"exact"``; 0 for
+        closed forms) and ``method`` one of ``"exact"``, ``"quadrature"``,
+        ``"mc-facet-lines"``, ``"mc-lines"``, ``"rqmc"``.
+
+    Notes
+    -----
+    Range. The line estimators are unbiased but their per-point values are not bounded by 1
+    (a point's facet lines are different lines), so a plain mean can exceed 1 when the band
+    holds nearly all of the mass. ``"rqmc"`` is built to stay in range: its control-variate
+    form is ``(1 - beta) mean(X) + beta (1 - mean(Y))`` with ``X, Y >= 0`` and ``beta -> 1``
+    for wide bands, so a wide band is one minus a nonnegative estimate of the complement.
+    As a backstop, and for ``"mc"``, the value is clipped to ``[0, 1]`` and the stderr left
+    as is: the true value lies in ``[0, 1]``, so clipping never moves the estimate away from
+    it and an interval ``value +- z stderr`` that contained it still does.
 
     Examples
     --------
@@ -326,22 +415,46 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
     >>> mc = gaussiso.eps_boundary_measure(p, 0.1, method="mc", n_samples=20000, rng=0)
     >>> abs(mc.value - est.value) < 5 * mc.stderr
     True
+    >>> q = gaussiso.VoronoiPartition([[0.3, 0.1, 0.0], [-0.2, 0.4, 0.5], [0.1, -0.6, 0.2], [0.5, 0.5, -0.4]])
+    >>> curve = gaussiso.eps_boundary_measure(q, [0.05, 0.3, 1.0], rtol=1e-2, rng=0)
+    >>> curve.method, curve.value.shape, bool(all(curve.stderr <= 1e-2 * curve.value))
+    ('rqmc', (3,), True)
     """
     p = check_partition(partition)
-    eps = check_positive_float(eps, "eps")
-    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
+    eps, scalar = _check_eps(eps)
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "eps")
+    ev = np.atleast_1d(eps)
+
+    def out(v, se, nn, name):
+        v = np.asarray(v, dtype=float)
+        se = np.broadcast_to(np.asarray(se, dtype=float), v.shape).copy()
+        if scalar:
+            return Estimate(float(v[0]), float(se[0]), int(nn), name)
+        return Estimate(v, se, int(nn), name)
+
     if how == "exact":
         if what[0] == "halfspace":
-            h = what[1]
-            v = float(gauss_interval(h - eps, 2.0 * eps))
-            return Estimate(v, 0.0, 0, "exact")
-        v, err = simplex_eps_boundary(what[1], eps)
-        return Estimate(float(v), float(err), 0, "quadrature")
-    mean, se, nn = _monte_carlo(p, what, "eps", eps, n, rtol, rng)
-    return Estimate(float(mean[0]), float(se[0]), int(nn), what)
+            return out(gauss_interval(what[1] - ev, 2.0 * ev), 0.0, 0, "exact")
+        if what[0] == "planar":
+            from . import planar
+
+            ests = [planar.eps_boundary_measure(what[1], float(e)) for e in ev]
+            return out([e.value for e in ests], [e.stderr for e in ests], 0, "exact")
+        res = [simplex_eps_boundary(what[1], float(e)) for e in ev]
+        return out([r[0] for r in res], [r[1] for r in res], 0, "quadrature")
+    if what == "rqmc":
+        from ._qmc import rqmc_facet
+
+        n = _rqmc_n(n_samples, rtol, n)
+        mean, se, nn = rqmc_facet(p, ev, perimeter=False, n_samples=n, rtol=rtol, rng=rng)
+        return out(mean, se, nn, "rqmc")
+    mean, se, nn = _monte_carlo(p, what, "eps", ev, n, rtol, rng)
+    # The plain estimators are unbiased but not bounded by 1 point by point: clip the mean
+    # into [0, 1], which never moves it away from the true value (see the docstring).
+    return out(np.clip(mean, 0.0, 1.0), se, nn, what)
 
 
 def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=None):
@@ -351,7 +464,9 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     ----------
     partition : VoronoiPartition
     method : {"auto", "exact", "mc", "mc-lines"}
-        ``"exact"``: ``1/m`` each for a simplicial cluster; ``Phi(h), Phi(-h)`` for two cells.
+        ``"exact"``: ``1/m`` each for a simplicial cluster; ``Phi(h), Phi(-h)`` for two cells;
+        the planar polygon route when the seeds span at most 2 dimensions. ``"auto"``: exact
+        when one of these applies, else ``"mc-lines"``.
         ``"mc"``: exact cell measures on random Gaussian lines (``"mc-lines"``), averaged.
     n_samples, rtol, rng
         As in :func:`eps_boundary_measure` (``rtol`` applies to every cell).
@@ -368,7 +483,7 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     >>> gaussiso.cell_measures(gaussiso.simplicial_cluster(4, 5)).value
     array([0.25, 0.25, 0.25, 0.25])
     >>> p = gaussiso.VoronoiPartition([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0]])
-    >>> est = gaussiso.cell_measures(p, n_samples=20000, rng=1)
+    >>> est = gaussiso.cell_measures(p, method="mc", n_samples=20000, rng=1)
     >>> est.method, bool(abs(est.value.sum() - 1) < 1e-12)
     ('mc-lines', True)
     """
@@ -378,6 +493,10 @@ def cell_measures(partition, *, method="auto", n_samples=None, rtol=None, rng=No
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "cells")
     if how == "exact":
+        if what[0] == "planar":
+            from . import planar
+
+            return planar.cell_measures(what[1])
         if what[0] == "halfspace":
             h = what[1]
             v = np.array([special.ndtr(h), special.ndtr(-h)])
@@ -401,11 +520,15 @@ def gaussian_perimeter(partition, *, method="auto", n_samples=None, rtol=None, r
     Parameters
     ----------
     partition : VoronoiPartition
-    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines"}
-        ``"exact"``: quadrature (simplicial) or ``phi(h)`` (two cells). The Monte Carlo
-        estimators are unbiased (no finite-eps ratio): ``"mc-facet-lines"`` averages
-        ``sum phi(h_ij)`` over the facets hit by the orthogonal projections of a Gaussian
-        point, ``"mc-lines"`` weights line crossings (see the module docstring).
+    method : {"auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"}
+        ``"exact"``: quadrature (simplicial), ``phi(h)`` (two cells), or the planar polygon
+        route when the seeds span at most 2 dimensions. The Monte Carlo estimators are
+        unbiased (no finite-eps ratio): ``"mc-facet-lines"`` averages ``sum phi(h_ij)`` over
+        the facets hit by the orthogonal projections of a Gaussian point, ``"mc-lines"``
+        weights line crossings (see the module docstring), ``"rqmc"`` is the facet-line
+        estimator at randomized QMC points with a control variate. ``"auto"``: as in
+        :func:`eps_boundary_measure` (exact, then planar exact, then ``"rqmc"`` for
+        ``m <= 128``, else ``"mc-lines"``).
     n_samples, rtol, rng
         As in :func:`eps_boundary_measure`.
 
@@ -421,16 +544,26 @@ def gaussian_perimeter(partition, *, method="auto", n_samples=None, rtol=None, r
     True
     """
     p = check_partition(partition)
-    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines"))
+    method = check_choice(method, "method", ("auto", "exact", "mc", "mc-facet-lines", "mc-lines", "rqmc"))
     rtol = _check_rtol(rtol)
     n = _n_or_cap(n_samples, rtol)
     how, what = _resolve(p, method, "perim")
     if how == "exact":
+        if what[0] == "planar":
+            from . import planar
+
+            return planar.perimeter(what[1])
         if what[0] == "halfspace":
             h = what[1]
             return Estimate(math.exp(-0.5 * h * h) * _INV_SQRT_2PI, 0.0, 0, "exact")
         v, err = simplex_perimeter(what[1])
         return Estimate(float(v), float(err), 0, "quadrature")
+    if what == "rqmc":
+        from ._qmc import rqmc_facet
+
+        n = _rqmc_n(n_samples, rtol, n)
+        mean, se, nn = rqmc_facet(p, np.empty(0), perimeter=True, n_samples=n, rtol=rtol, rng=rng)
+        return Estimate(float(mean[0]), float(se[0]), int(nn), "rqmc")
     mean, se, nn = _monte_carlo(p, what, "perim", None, n, rtol, rng)
     return Estimate(float(mean[0]), float(se[0]), int(nn), what)
 

@@ -192,10 +192,11 @@ def test_public_two_cells_exact(h):
 
 
 def test_public_exact_refuses_non_simplicial():
-    p = gaussiso.VoronoiPartition([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+    # (seeds spanning 3 dimensions: in 2 or fewer the planar exact route applies)
+    p = gaussiso.VoronoiPartition([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-1.0, -1.0, 0.0], [0.0, 0.0, 2.0]])
     with pytest.raises(ValueError, match="same norm"):
         gaussiso.eps_boundary_measure(p, 0.1, method="exact")
-    c = gaussiso.VoronoiPartition([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])  # cone, not equidistant
+    c = gaussiso.VoronoiPartition([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # cone
     with pytest.raises(ValueError, match="equidistant"):
         gaussiso.gaussian_perimeter(c, method="exact")
     with pytest.raises(ValueError, match="simplicial"):

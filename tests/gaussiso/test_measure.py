@@ -16,6 +16,7 @@ import gaussiso
 from gaussiso import _kernels as K
 from gaussiso import _reference as R
 from gaussiso._simplex_exact import simplex_eps_boundary, simplex_perimeter
+from gaussiso.testing import assert_estimate_close
 
 SQ2PI = math.sqrt(2.0 * math.pi)
 NONCONE = 0.7 * np.random.default_rng(11).standard_normal((5, 6))  # 5 seeds in R^6, no cone
@@ -243,7 +244,7 @@ def test_auto_uses_exact_when_possible():
     assert gaussiso.gaussian_perimeter(p).method == "quadrature"
     assert gaussiso.cell_measures(p).method == "exact"
     q = gaussiso.VoronoiPartition(NONCONE)
-    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "mc-facet-lines"
+    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "rqmc"
 
 
 # ----------------------------------------------------------------------------- validation
@@ -303,3 +304,97 @@ def test_no_warnings_default_path():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gaussiso.eps_boundary_measure(gaussiso.VoronoiPartition(NONCONE), 0.05, n_samples=2000, rng=0)
+
+
+# ----------------------------------------------------------------------------- eps arrays
+def test_eps_array_exact_routes_match_scalar_calls():
+    eps = [0.05, 0.4, 2.0]
+    half = gaussiso.VoronoiPartition([[1.0, 0.5, 0.0], [-0.5, 0.2, 0.1]])
+    simp = gaussiso.simplicial_cluster(4, 5, rng=2)
+    plane = gaussiso.VoronoiPartition([[1.0, 0.0], [-1.0, 0.3], [0.2, 1.5], [0.4, -0.9]])
+    for p in (half, simp, plane):
+        arr = gaussiso.eps_boundary_measure(p, np.array(eps))
+        assert arr.value.shape == arr.stderr.shape == (3,)
+        for i, e in enumerate(eps):
+            one = gaussiso.eps_boundary_measure(p, e)
+            assert arr.method == one.method
+            assert arr.value[i] == pytest.approx(one.value, abs=1e-15)
+            assert arr.stderr[i] == pytest.approx(one.stderr, abs=1e-15)
+
+
+@pytest.mark.parametrize("method", ["mc", "mc-lines", "rqmc"])
+def test_eps_array_monte_carlo_uses_the_same_points_for_every_eps(method):
+    p = gaussiso.VoronoiPartition(NONCONE)
+    eps = [0.03, 0.3, 1.2]
+    arr = gaussiso.eps_boundary_measure(p, eps, method=method, n_samples=4096, rng=3)
+    assert arr.value.shape == (3,) and np.all(np.diff(arr.value) > 0)
+    if method != "rqmc":  # rqmc fits one control-variate coefficient per eps on the pilot
+        for i, e in enumerate(eps):
+            one = gaussiso.eps_boundary_measure(p, e, method=method, n_samples=4096, rng=3)
+            assert arr.value[i] == pytest.approx(one.value, rel=1e-12)
+            assert arr.stderr[i] == pytest.approx(one.stderr, rel=1e-9)
+    brute = [_brute(NONCONE, e, 100_000, 8) for e in eps]
+    assert_estimate_close(arr, gaussiso.Estimate(np.array([b[0] for b in brute]),
+                                                 np.array([b[1] for b in brute]), 100_000, "mc"))
+
+
+@pytest.mark.parametrize(
+    "eps, exc, match",
+    [
+        ([0.1, -1.0], ValueError, r"eps\[1\] = -1.0"),
+        ([0.1, 0.2, float("nan")], ValueError, r"eps\[2\] = nan"),
+        (np.array([np.inf]), ValueError, r"eps\[0\] = inf"),
+        ([0.0], ValueError, r"eps\[0\] = 0.0"),
+        ([], ValueError, "eps must be a scalar or a non-empty 1-D array"),
+        ([[0.1, 0.2]], ValueError, r"eps must be a scalar or a non-empty 1-D array, got shape \(1, 2\)"),
+        (["a"], TypeError, "eps"),
+        (True, TypeError, "eps"),
+    ],
+)
+def test_bad_eps_arrays(eps, exc, match):
+    with pytest.raises(exc, match=match):
+        gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(3, 2), eps)
+
+
+# ----------------------------------------------------------------------------- [0, 1] range
+def test_monte_carlo_eps_boundary_stays_in_unit_interval():
+    # Issue 11: a very wide band (all the mass) used to come out above 1 with plain "mc".
+    p = gaussiso.VoronoiPartition(NONCONE)
+    for method in ("mc", "mc-facet-lines", "mc-lines", "rqmc", "auto"):
+        for seed in range(3):
+            est = gaussiso.eps_boundary_measure(p, [1e-6, 10.0], method=method, n_samples=2000, rng=seed)
+            assert np.all((est.value >= 0.0) & (est.value <= 1.0)), (method, est)
+            assert est.value[1] > 0.99
+
+
+# ----------------------------------------------------------------------------- auto routes
+def test_auto_takes_the_planar_exact_route_in_reduced_dimension_two_or_less():
+    from gaussiso import planar
+
+    flat = np.array([[1.0, 0.0], [-1.0, 0.3], [0.2, 1.5], [0.4, -0.9]])
+    p2 = gaussiso.VoronoiPartition(flat)
+    est = gaussiso.eps_boundary_measure(p2, 0.3)
+    assert est.method == "exact"
+    # (the route works on the partition rotated into its span: equal up to rounding)
+    assert est.value == pytest.approx(planar.eps_boundary_measure(p2, 0.3).value, abs=1e-12)
+    assert gaussiso.gaussian_perimeter(p2).value == pytest.approx(planar.perimeter(p2).value, abs=1e-12)
+    np.testing.assert_allclose(gaussiso.cell_measures(p2).value, planar.cell_measures(p2).value, atol=1e-12)
+    # The same plane, rotated and shifted orthogonally into R^5: same exact values.
+    from gaussiso._partition import random_rotation
+
+    q = random_rotation(5, 1)
+    emb = np.column_stack([flat, np.zeros((4, 3))]) + np.array([0, 0, 0.7, -0.2, 0.1])
+    p5 = gaussiso.VoronoiPartition(emb @ q)
+    e5 = gaussiso.eps_boundary_measure(p5, [0.1, 0.3])
+    assert e5.method == "exact"
+    assert e5.value[1] == pytest.approx(est.value, abs=1e-12)
+    assert gaussiso.gaussian_perimeter(p5).value == pytest.approx(planar.perimeter(p2).value, abs=1e-12)
+    assert gaussiso.eps_boundary_measure(p5, 0.1, method="exact").method == "exact"
+    # Collinear seeds (reduced dimension 1) in R^3, three cells: exact too, and right.
+    col = gaussiso.VoronoiPartition(np.outer([-1.0, 0.2, 1.3], [0.6, 0.0, 0.8]) + [0.0, 0.5, 0.0])
+    ec = gaussiso.eps_boundary_measure(col, 0.2)
+    assert ec.method == "exact"
+    mc = gaussiso.eps_boundary_measure(col, 0.2, method="mc-lines", n_samples=20000, rng=0)
+    assert_estimate_close(mc, ec)
+    # Reduced dimension 3 or more and not simplicial: the RQMC estimator.
+    assert gaussiso.gaussian_perimeter(gaussiso.VoronoiPartition(NONCONE), n_samples=2048, rng=0).method in ("rqmc", "mc-facet-lines")
