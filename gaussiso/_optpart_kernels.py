@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["clip_cells", "mbo_threshold"]
+__all__ = ["clip_cells", "clip_batch", "mbo_threshold"]
 
 
 @njit(cache=True)
@@ -118,6 +118,61 @@ def clip_cells(seeds, offsets, radius, shift):
             verts[i, t, 0] = ax[t]
             verts[i, t, 1] = ay[t]
             labels[i, t] = al[t]
+    return verts, labels, counts
+
+
+@njit(cache=True)
+def clip_batch(normals, consts, radius):
+    """Many convex polygons ``{y in [-R, R]^2 : normals[p, k] . y <= consts[p, k] for all k}``.
+
+    ``normals (P, q, 2)``, ``consts (P, q)``; a zero normal is skipped when its constant is
+    ``>= 0`` and empties the polygon otherwise. Returns ``verts (P, K, 2)``, ``labels (P, K)``
+    (the constraint ``k`` that made each edge, ``-1`` for the square) and ``counts (P,)``.
+    """
+    n_p, q = consts.shape
+    kmax = q + 8
+    verts = np.zeros((n_p, kmax, 2))
+    labels = np.full((n_p, kmax), -1, dtype=np.int64)
+    counts = np.zeros(n_p, dtype=np.int64)
+    ax = np.empty(kmax)
+    ay = np.empty(kmax)
+    al = np.empty(kmax, dtype=np.int64)
+    bx = np.empty(kmax)
+    by = np.empty(kmax)
+    bl = np.empty(kmax, dtype=np.int64)
+    for p in range(n_p):
+        ax[0] = -radius
+        ay[0] = -radius
+        ax[1] = radius
+        ay[1] = -radius
+        ax[2] = radius
+        ay[2] = radius
+        ax[3] = -radius
+        ay[3] = radius
+        for t in range(4):
+            al[t] = -1
+        k = 4
+        for j in range(q):
+            nx = normals[p, j, 0]
+            ny = normals[p, j, 1]
+            nrm = math.hypot(nx, ny)
+            if nrm == 0.0:
+                if consts[p, j] < 0.0:
+                    k = 0
+                    break
+                continue
+            k = _clip_one(ax, ay, al, k, nx / nrm, ny / nrm, consts[p, j] / nrm, j, bx, by, bl)
+            if k == 0:
+                break
+            for t in range(k):
+                ax[t] = bx[t]
+                ay[t] = by[t]
+                al[t] = bl[t]
+        counts[p] = k
+        for t in range(k):
+            verts[p, t, 0] = ax[t]
+            verts[p, t, 1] = ay[t]
+            labels[p, t] = al[t]
     return verts, labels, counts
 
 

@@ -105,42 +105,106 @@ def planar_evaluate(seeds, offsets, *, radius=_impl.DEFAULT_RADIUS, eps=None, sh
     return meas, per, epsm
 
 
-# --------------------------------------------------------------------------- 3-D slicing
+# --------------------------------------------------------------------------- 3-D
 def _slice_nodes(n):
-    # Midpoints of n equal-probability bins: robust to the kinks of the slice quantities in t
+    # Midpoints of n equal-probability bins: robust to the kinks of the slice measures in t
     # (Gauss-Hermite is not: slices change topology at vertex heights).
     return ndtri((np.arange(n) + 0.5) / n), np.full(n, 1.0 / n)
 
 
-def sliced_evaluate(seeds, offsets, basis, *, n_slices=40, eps=None):
-    """Cell measures, perimeter and eps-boundary of a 3-D power diagram by slicing.
+def _batch_measures(verts, counts):
+    """Exact Gaussian measures of a batch of convex polygons ``verts (P, K, 2)``."""
+    n_p, kmax = verts.shape[:2]
+    pos = np.arange(kmax)[None, :]
+    valid = pos < counts[:, None]
+    nxt = np.where(pos + 1 < counts[:, None], pos + 1, 0)
+    pidx = np.broadcast_to(np.arange(n_p)[:, None], valid.shape)
+    a = verts[valid]
+    b = verts[pidx[valid], nxt[valid]]
+    cell = pidx[valid]
+    if a.shape[0] == 0:
+        return np.zeros(n_p)
+    ok, h, ta, tb, sg = _impl._edge_geometry(a, b)
+    ok &= sg != 0
+    vals = np.zeros(a.shape[0])
+    if np.any(ok):
+        g = _impl.right_triangle_measure(np.concatenate([h[ok], h[ok]]), np.concatenate([tb[ok], ta[ok]]))
+        k = int(ok.sum())
+        vals[ok] = sg[ok] * (g[:k] - g[k:])
+    return np.bincount(cell, weights=vals, minlength=n_p)
+
+
+def sliced_measures(seeds, offsets, basis, *, n_slices=40, eps=None):
+    """Cell measures (and eps-boundary measures) of a 3-D power diagram by slicing.
 
     ``basis`` (3, 3) orthonormal columns ``u1, u2, u3``; slices ``{z . u3 = t}`` at the midpoints
-    ``t_k = Phi^{-1}((k + 1/2) / n)`` (weights ``1/n``). Each slice is a planar power diagram (seeds ``S [u1 u2]``, offsets ``b - 2 t S u3``),
-    evaluated exactly. An interface with unit normal ``n`` meets the slices at angle
-    ``sqrt(1 - (n . u3)^2)``, which divides its slice lengths; the eps-interiors of the 3-D
-    cells slice into the planar polygons with constraint lines moved by ``eps |s_j - s_i|``.
+    ``t_k = Phi^{-1}((k + 1/2) / n)`` of ``n`` equal-probability bins (weights ``1/n``). Each slice
+    of cell ``i`` is the planar polygon ``{y : 2 (s_j - s_i)_2 . y <= b_j(t) - b_i(t)}`` with
+    ``b(t) = b - 2 t S u3``, measured exactly; the eps-interior of the 3-D cell slices into the
+    same polygon with the constants lowered by ``2 eps |s_j - s_i|`` (3-D norms). The error is
+    that of the midpoint rule on a piecewise smooth function of ``t`` (about ``3e-4`` in the
+    measures for ``n = 40``, see the tests); it is not certified.
     """
+    m = seeds.shape[0]
     s2 = seeds @ basis[:, :2]
     h = seeds @ basis[:, 2]
-    diff = seeds[None, :, :] - seeds[:, None, :]
-    norm3 = np.linalg.norm(diff, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n3 = np.where(norm3 > 0, (diff @ basis[:, 2]) / np.where(norm3 > 0, norm3, 1.0), 0.0)
-    sin = np.sqrt(np.maximum(1.0 - n3 * n3, 1e-12))
-    pw = 1.0 / sin
     nodes, weights = _slice_nodes(n_slices)
-    m = seeds.shape[0]
-    meas = np.zeros(m)
-    per = 0.0
-    epsm = None if eps is None else np.zeros(np.size(eps))
-    for t, w in zip(nodes, weights):
-        mt, pt, et = planar_evaluate(s2, offsets - 2.0 * t * h, eps=eps, shift_norms=norm3, pair_weight=pw)
-        meas += w * mt
-        per += w * pt
-        if eps is not None:
-            epsm += w * et
-    return meas, per, epsm
+    normals = 2.0 * (s2[None, :, :] - s2[:, None, :])  # [i, j] = 2 (s_j - s_i)
+    bt = offsets[None, :] - 2.0 * nodes[:, None] * h[None, :]  # (S, m)
+    consts = bt[:, None, :] - bt[:, :, None]  # [t, i, j] = b_j(t) - b_i(t)
+    nrm = np.broadcast_to(normals[None], (n_slices, m, m, 2)).reshape(-1, m, 2)
+    v, _, c = K.clip_batch(np.ascontiguousarray(nrm), np.ascontiguousarray(consts.reshape(-1, m)),
+                           _impl.DEFAULT_RADIUS)
+    meas = (_batch_measures(v, c).reshape(n_slices, m) * weights[:, None]).sum(axis=0)
+    epsm = None
+    if eps is not None:
+        d3 = np.linalg.norm(seeds[None, :, :] - seeds[:, None, :], axis=-1)
+        epsm = []
+        for e in np.atleast_1d(eps):
+            ce = consts - 2.0 * float(e) * d3[None]
+            v, _, c = K.clip_batch(np.ascontiguousarray(nrm), np.ascontiguousarray(ce.reshape(-1, m)),
+                                   _impl.DEFAULT_RADIUS)
+            inner = (_batch_measures(v, c).reshape(n_slices, m) * weights[:, None]).sum()
+            epsm.append(float(meas.sum() - inner))
+        epsm = np.array(epsm)
+    return meas, epsm
+
+
+def facet_perimeter(seeds, offsets):
+    r"""Exact Gaussian perimeter of a 3-D power diagram, facet by facet.
+
+    The interface of cells ``i < j`` lies in the plane ``{n . z = c}``, ``n = (s_j - s_i) /
+    |s_j - s_i|``, ``c = (b_j - b_i) / (2 |s_j - s_i|)``; in an orthonormal basis ``E`` of that
+    plane (``z = c n + E y``) it is the convex polygon ``{y : 2 E^T (s_k - s_i) . y <= b_k - b_i -
+    2 c (s_k - s_i) . n, k != i, j}``, and since :math:`\varphi_3(c n + E y) = \varphi(c)
+    \varphi_2(y)` its Gaussian area is :math:`\varphi(c)\, \gamma_2(\text{polygon})`, in
+    closed form (polygons clipped to ``[-10, 10]^2``).
+    """
+    m, d = seeds.shape
+    ii, jj = np.triu_indices(m, 1)
+    dv = seeds[jj] - seeds[ii]
+    dn = np.linalg.norm(dv, axis=1)
+    keep = dn > 0
+    ii, jj, dv, dn = ii[keep], jj[keep], dv[keep], dn[keep]
+    n = dv / dn[:, None]
+    c = (offsets[jj] - offsets[ii]) / (2.0 * dn)
+    # orthonormal basis of each plane: complete n with QR
+    P = ii.size
+    E = np.empty((P, d, d - 1))
+    for p in range(P):
+        q, _ = np.linalg.qr(np.column_stack([n[p], np.eye(d)]))
+        E[p] = q[:, 1:d]
+    dk = seeds[None, :, :] - seeds[ii][:, None, :]  # (P, m, d): s_k - s_i
+    normals = 2.0 * np.einsum("pkd,pde->pke", dk, E)
+    consts = offsets[None, :] - offsets[ii][:, None] - 2.0 * c[:, None] * np.einsum("pkd,pd->pk", dk, n)
+    # the constraints of i and j themselves are the plane: drop them
+    normals[np.arange(P), ii] = 0.0
+    normals[np.arange(P), jj] = 0.0
+    consts[np.arange(P), ii] = 0.0
+    consts[np.arange(P), jj] = 0.0
+    v, _, cnt = K.clip_batch(np.ascontiguousarray(normals), np.ascontiguousarray(consts), _impl.DEFAULT_RADIUS)
+    area = _batch_measures(v, cnt)
+    return float(np.sum(_INV_SQRT_2PI * np.exp(-0.5 * c * c) * area))
 
 
 # --------------------------------------------------------------------------- the diagram
@@ -244,14 +308,20 @@ class PowerDiagram:
     def perimeter(self, *, method="auto", n_samples=2**16, rng=None) -> Estimate:
         r"""Gaussian perimeter :math:`\sum_{i<j} \int_{A_i \cap A_j} \varphi_d`.
 
-        ``d == 2``: exact (Gaussian lengths of the interface segments). Otherwise Monte Carlo:
+        ``d == 2``: exact (Gaussian lengths of the interface segments); ``d == 3``: exact facet by
+        facet (:func:`facet_perimeter`). ``method="mc"`` (any ``d``): Monte Carlo,
         for a standard Gaussian point :math:`g` and every pair, project :math:`g` on the
         hyperplane :math:`H_{ij} = \{n \cdot z = c\}`; the projection is distributed on
         :math:`H_{ij}` as :math:`\varphi_{d-1}` about the foot, and :math:`\varphi_d =
         \varphi(c) \varphi_{d-1}` there, so
         :math:`X(g) = \sum_{i<j} \varphi(c_{ij}) 1\{\pi_{ij} g \in A_i \cap A_j\}` is unbiased.
         """
-        if _method(method, self.d) == "exact":
+        kind = _method(method, self.d, (2, 3))
+        if kind == "exact" and self.d == 3:
+            per = facet_perimeter(self.seeds, self.offsets)
+            err = self.m * (self.m - 1) / 2 * _impl.box_tail_mass(_impl.DEFAULT_RADIUS) + _ROUNDING
+            return Estimate(per, err, 0, "exact-facets")
+        if kind == "exact":
             _, per, _ = planar_evaluate(self.seeds, self.offsets)
             err = self.m * (self.m - 1) / 2 * _impl.line_tail_length(_impl.DEFAULT_RADIUS) + _ROUNDING
             return Estimate(per, err, 0, "exact")
@@ -294,13 +364,13 @@ class PowerDiagram:
         return Estimate(p, math.sqrt(p * (1 - p) / n), n, "mc")
 
 
-def _method(method, d):
+def _method(method, d, exact_dims=(2,)):
     if method not in ("auto", "exact", "mc"):
         raise ValueError(f"method must be one of ['auto', 'exact', 'mc'], got {method!r}")
-    if method == "exact" and d != 2:
-        raise ValueError(f"method='exact' needs d == 2, got d = {d}")
+    if method == "exact" and d not in exact_dims:
+        raise ValueError(f"method='exact' needs d in {list(exact_dims)}, got d = {d}")
     if method == "auto":
-        return "exact" if d == 2 else "mc"
+        return "exact" if d in exact_dims else "mc"
     return method
 
 
