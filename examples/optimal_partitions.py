@@ -87,6 +87,7 @@ def run_d2(ms, n_starts, quick, seed):
         cells = res.diagram.cells()
         ang = res.junction_angles()
         row["junction_angle_max_dev_deg"] = float(np.max(np.abs(ang - 120.0))) if ang.size else 0.0
+        row["curvature_cycle_residual"] = res.curvature_residual()
         row["n_bounded_cells"] = int(sum(1 for c in cells if not c.is_empty and max(map(abs, c.bounds)) < 9.99))
         # eps-boundary objective at eps = 0.1 (what precision depends on)
         if not quick or m <= 4:
@@ -115,14 +116,14 @@ def run_d2(ms, n_starts, quick, seed):
     return rows, results
 
 
-def run_d3(ms, n_starts, quick, seed, d2_rows):
+def run_d3(ms, n_starts, quick, seed, d2_rows, out=None):
     from gaussiso._optimal_partition import candidate_perimeters, optimal_partition
 
     best2 = {r["m"]: r["perimeter"] for r in d2_rows}
     rows, results = [], {}
     for m in ms:
         t0 = time.perf_counter()
-        res = optimal_partition(m, 3, rng=seed, n_starts=n_starts, maxiter=150 if m >= 7 else 300)
+        res = optimal_partition(m, 3, rng=seed, n_starts=n_starts, maxiter=150 if m >= 7 else 300, n_slices=24)
         secs = time.perf_counter() - t0
         per = res.perimeter()
         per_mc = res.diagram.perimeter(method="mc", n_samples=2**15 if quick else 2**17, rng=seed + 1)
@@ -140,6 +141,8 @@ def run_d3(ms, n_starts, quick, seed, d2_rows):
             row[f"eps_{e}"], row[f"eps_{e}_err"] = float(est.value), float(est.stderr)
         rows.append(row)
         results[m] = res
+        if out is not None:  # after every m: the 3-D searches are long
+            (out / "optimal_partitions_d3.json").write_text(json.dumps(rows, indent=1))
         print(f"[d=3] m = {m}: perimeter {row['perimeter']:.6f} (MC {per_mc.value:.4f} +- {per_mc.stderr:.4f}); "
               f"starts {np.round(res.start_values, 5).tolist()}; {secs:.1f} s", flush=True)
     return rows, results
@@ -193,6 +196,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="d = 2, m = 3..5, fewer starts (< 1 minute)")
     ap.add_argument("--parts", nargs="+", default=None, choices=["d2", "d3"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ms3", type=int, nargs="+", default=None, help="values of m for d = 3 (default 4..10)")
+    ap.add_argument("--starts3", type=int, default=3, help="starts per m for d = 3 (default 3)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -235,8 +240,8 @@ def main(argv=None) -> int:
             rows2_ref = json.loads(p.read_text()) if p.is_file() else []
         else:
             rows2_ref = rows2
-        ms = [4] if args.quick else list(range(4, 11))
-        rows3, res3 = run_d3(ms, 2 if args.quick else 3, args.quick, args.seed, rows2_ref)
+        ms = args.ms3 or ([4] if args.quick else list(range(4, 11)))
+        rows3, res3 = run_d3(ms, 2 if args.quick else args.starts3, args.quick, args.seed, rows2_ref, out)
         (out / "optimal_partitions_d3.json").write_text(json.dumps(rows3, indent=1))
         show = [m for m in (4, 5, 6, 8, 10) if m in res3]
         fig, axes = plt.subplots(len(show), 3, figsize=(8.4, 2.9 * len(show)), squeeze=False)

@@ -264,3 +264,29 @@ def test_optimal_partition_beats_candidates_large_m(m):
     per = res.perimeter().value
     assert per <= min(cand.values()) + 1e-9
     assert np.max(np.abs(res.cell_measures().value - 1 / m)) < 1e-6
+
+
+def test_probe_eps_boundary_against_exact_planar():
+    from gaussiso._optimal_partition import probe_eps_boundary
+
+    rng = np.random.default_rng(14)
+    p = PowerDiagram(rng.standard_normal((5, 2)), rng.standard_normal(5))
+    for eps in (0.1, 0.3):
+        est = probe_eps_boundary(p.label, 2, eps, n_samples=2**14, rng=15)
+        exact = p.eps_boundary_measure(eps).value
+        # a lower bound (probing) that is close to the exact value with 32 x 4 probes
+        assert est.value < exact + 5 * est.stderr
+        assert est.value > exact - 5 * est.stderr - 0.01
+    with pytest.raises(ValueError, match="eps"):
+        probe_eps_boundary(p.label, 2, 0.0)
+
+
+def test_four_cells_in_the_plane_are_stationary_five_are_not():
+    # m = 4: two triple junctions with 120 degree angles and flat interfaces whose weighted
+    # curvatures are potential differences: stationary among all partitions. m = 5: a central
+    # quadrilateral with 90 degree corners: not stationary (bending the interfaces lowers it).
+    r4 = optimal_partition(4, 2, rng=0, n_starts=3)
+    np.testing.assert_allclose(r4.junction_angles(), 120.0, atol=0.5)
+    assert r4.curvature_residual() < 1e-5
+    r5 = optimal_partition(5, 2, rng=0, n_starts=3)
+    assert np.max(np.abs(r5.junction_angles() - 120.0)) > 10.0
