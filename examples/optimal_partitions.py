@@ -148,16 +148,24 @@ def run_d3(ms, n_starts, quick, seed, d2_rows, out=None):
     return rows, results
 
 
+def _stationary(r):
+    dev, res = r.get("junction_angle_max_dev_deg"), r.get("curvature_cycle_residual")
+    if dev is None or res is None:
+        return "?"
+    return "yes" if dev < 0.5 and res < 1e-5 else "no: bend the interfaces"
+
+
 def table_md(rows2, rows3):
     out = []
     if rows2:
         out += ["| m | perimeter (optimum found) | m sectors | disc + rays | starts agreeing | bounded cells "
-                "| max junction angle - 120 deg "
+                "| max junction angle - 120 deg | stationary among all partitions "
                 "| eps = 0.05 | eps = 0.1 | eps = 0.2 | sectors, eps = 0.1 | disc, eps = 0.1 | seconds |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows2:
             out.append(f"| {r['m']} | {r['perimeter']:.6f} | {r['sectors']:.6f} | {r['disc']:.6f} | "
                        f"{r['agreement']:.2f} | {r['n_bounded_cells']} | {r.get('junction_angle_max_dev_deg', float('nan')):.1f} | "
+                       f"{_stationary(r)} | "
                        f"{r['eps_0.05']:.5f} | {r['eps_0.1']:.5f} | "
                        f"{r['eps_0.2']:.5f} | {r['eps_0.1_sectors']:.5f} | {r['eps_0.1_disc']:.5f} "
                        f"± {r['eps_0.1_disc_err']:.5f} | {r['seconds']:.1f} |")
@@ -190,6 +198,43 @@ def table_md(rows2, rows3):
     return "\n".join(out) + "\n"
 
 
+def _rebuild(row):
+    from gaussiso._optimal_partition import OptimalPartition
+    from gaussiso._power_diagram import PowerDiagram
+
+    m, d = row["m"], row["d"]
+    vals = np.array([np.nan if v is None else v for v in row["start_values"]])
+    return OptimalPartition(m, d, np.full(m, 1.0 / m), "power", "perimeter", None,
+                            PowerDiagram(row["seeds"], row["offsets"]), vals, row["start_kinds"], row["agreement"],
+                            row["seconds"])
+
+
+def assemble(out, plt):
+    """Tables and pictures from optimal_partitions_d{2,3}.json (stationarity checks recomputed)."""
+    rows2, rows3 = [], []
+    if (out / "optimal_partitions_d2.json").is_file():
+        rows2 = json.loads((out / "optimal_partitions_d2.json").read_text())
+        for r in rows2:
+            res = _rebuild(r)
+            ang = res.junction_angles()
+            r["junction_angle_max_dev_deg"] = float(np.max(np.abs(ang - 120.0))) if ang.size else 0.0
+            r["curvature_cycle_residual"] = res.curvature_residual()
+        (out / "optimal_partitions_d2.json").write_text(json.dumps(rows2, indent=1))
+    if (out / "optimal_partitions_d3.json").is_file():
+        rows3 = json.loads((out / "optimal_partitions_d3.json").read_text())
+        show = [r for r in rows3 if r["m"] in (4, 5, 6, 7, 8, 10)]
+        if show:
+            fig, axes = plt.subplots(len(show), 3, figsize=(8.4, 2.9 * len(show)), squeeze=False)
+            for row_axes, r in zip(axes, show):
+                _rebuild(r).plot(ax=list(row_axes), title=f"m = {r['m']}", resolution=250)
+            fig.tight_layout()
+            fig.savefig(out / "optimal_partitions_d3.png", dpi=75)
+            plt.close(fig)
+    (out / "optimal_partitions.md").write_text(table_md(rows2, rows3))
+    print(table_md(rows2, rows3))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="out/optimal_partitions")
@@ -198,9 +243,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ms3", type=int, nargs="+", default=None, help="values of m for d = 3 (default 4..10)")
     ap.add_argument("--starts3", type=int, default=3, help="starts per m for d = 3 (default 3)")
+    ap.add_argument("--assemble", action="store_true",
+                    help="only rebuild the tables and pictures from the JSON files already in --out")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.assemble:
+        return assemble(out, pyplot())
     parts = args.parts or (["d2"] if args.quick else ["d2", "d3"])
     plt = pyplot()
     t0 = time.perf_counter()

@@ -524,7 +524,7 @@ def candidate_perimeters(m) -> dict:
     --------
     >>> from gaussiso._optimal_partition import candidate_perimeters
     >>> {k: round(v, 4) for k, v in candidate_perimeters(4).items()}
-    {'sectors': 0.7979, 'disc': 0.8389}
+    {'sectors': 0.7979, 'disc': 0.8371}
     """
     from scipy.special import ndtr
 

@@ -156,7 +156,7 @@ def test_optimal_partition_three_cells_is_the_simplicial_cluster():
     assert res.label(np.zeros((4, 2))).shape == (4,)
 
 
-@pytest.mark.parametrize("m", [4, 5])
+@pytest.mark.parametrize("m", [4, pytest.param(5, marks=pytest.mark.slow)])
 def test_optimal_partition_beats_simple_candidates(m):
     res = optimal_partition(m, 2, rng=1, n_starts=3)
     per = res.perimeter().value
@@ -201,6 +201,7 @@ def test_optimal_partition_validation(kwargs, match):
         optimal_partition(m, d, **kwargs)
 
 
+@pytest.mark.slow
 def test_threshold_dynamics_reaches_the_measures_and_lowers_the_energy():
     # from a random Voronoi partition (unequal cells), threshold dynamics must reach equal measures
     # and a much lower energy than the equal-measure sectors; it finds local minima only (exact
@@ -281,6 +282,7 @@ def test_probe_eps_boundary_against_exact_planar():
         probe_eps_boundary(p.label, 2, 0.0)
 
 
+@pytest.mark.slow
 def test_four_cells_in_the_plane_are_stationary_five_are_not():
     # m = 4: two triple junctions with 120 degree angles and flat interfaces whose weighted
     # curvatures are potential differences: stationary among all partitions. m = 5: a central
