@@ -187,13 +187,15 @@ def table_md(rows2, rows3):
             r["d2_optimum_times_line"] = best2.get(r["m"])
     if rows3:
         out += ["", "| m | perimeter (exact facets) | Monte Carlo | m sectors x R | 2-D optimum x R | starts agreeing "
-                "| max measure error (MC) | eps = 0.05 | eps = 0.1 | eps = 0.2 | seconds |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
+                "| max measure error (MC) | bounded cells | max interface distance to 0 | eps = 0.05 | eps = 0.1 | eps = 0.2 "
+                "| seconds |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows3:
             d2 = "" if r["d2_optimum_times_line"] is None else f"{r['d2_optimum_times_line']:.6f}"
             out.append(f"| {r['m']} | {r['perimeter']:.6f} | {r['perimeter_mc']:.4f} ± {r['perimeter_mc_err']:.4f} | "
                        f"{r['sectors']:.6f} | {d2} | {r['agreement']:.2f} | {r['max_measure_error']:.1e} "
-                       f"(se {r['measure_stderr']:.1e}) | {r['eps_0.05']:.4f} | {r['eps_0.1']:.4f} | "
+                       f"(se {r['measure_stderr']:.1e}) | {r.get('n_bounded_cells', '?')} | {r.get('max_interface_offset', float('nan')):.3f} | "
+                       f"{r['eps_0.05']:.4f} | {r['eps_0.1']:.4f} | "
                        f"{r['eps_0.2']:.4f} | {r['seconds']:.0f} |")
     return "\n".join(out) + "\n"
 
@@ -222,6 +224,15 @@ def assemble(out, plt):
         (out / "optimal_partitions_d2.json").write_text(json.dumps(rows2, indent=1))
     if (out / "optimal_partitions_d3.json").is_file():
         rows3 = json.loads((out / "optimal_partitions_d3.json").read_text())
+        from gaussiso._power_diagram import facet_areas
+
+        for r in rows3:
+            _, _, c, area = facet_areas(np.array(r["seeds"]), np.array(r["offsets"]))
+            r["max_interface_offset"] = float(np.max(np.abs(c[area > 1e-9]))) if np.any(area > 1e-9) else 0.0
+            # a power cell is unbounded iff its seed lies on the boundary of the seeds' convex hull
+            from scipy.spatial import ConvexHull
+
+            r["n_bounded_cells"] = int(r["m"] - len(ConvexHull(np.array(r["seeds"])).vertices))
         show = [r for r in rows3 if r["m"] in (4, 5, 6, 7, 8, 10)]
         if show:
             fig, axes = plt.subplots(len(show), 3, figsize=(8.4, 2.9 * len(show)), squeeze=False)
@@ -303,6 +314,15 @@ def main(argv=None) -> int:
         rows2 = json.loads((out / "optimal_partitions_d2.json").read_text())
     if not rows3 and (out / "optimal_partitions_d3.json").is_file():
         rows3 = json.loads((out / "optimal_partitions_d3.json").read_text())
+        from gaussiso._power_diagram import facet_areas
+
+        for r in rows3:
+            _, _, c, area = facet_areas(np.array(r["seeds"]), np.array(r["offsets"]))
+            r["max_interface_offset"] = float(np.max(np.abs(c[area > 1e-9]))) if np.any(area > 1e-9) else 0.0
+            # a power cell is unbounded iff its seed lies on the boundary of the seeds' convex hull
+            from scipy.spatial import ConvexHull
+
+            r["n_bounded_cells"] = int(r["m"] - len(ConvexHull(np.array(r["seeds"])).vertices))
     (out / "optimal_partitions.md").write_text(table_md(rows2, rows3))
     print(table_md(rows2, rows3))
     print(f"wrote {out} ({time.perf_counter() - t0:.1f} s)")

@@ -171,14 +171,23 @@ def sliced_measures(seeds, offsets, basis, *, n_slices=40, eps=None):
 
 
 def facet_perimeter(seeds, offsets):
-    r"""Exact Gaussian perimeter of a 3-D power diagram, facet by facet.
+    """Exact Gaussian perimeter of a 3-D power diagram (see :func:`facet_areas`)."""
+    _, _, c, area = facet_areas(seeds, offsets)
+    return float(np.sum(_INV_SQRT_2PI * np.exp(-0.5 * c * c) * area))
+
+
+def facet_areas(seeds, offsets):
+    r"""Pairs ``ii, jj``, interface offsets ``c`` and planar measures of the facets of a diagram.
+
+    Exact Gaussian perimeter of a 3-D power diagram, facet by facet.
 
     The interface of cells ``i < j`` lies in the plane ``{n . z = c}``, ``n = (s_j - s_i) /
     |s_j - s_i|``, ``c = (b_j - b_i) / (2 |s_j - s_i|)``; in an orthonormal basis ``E`` of that
     plane (``z = c n + E y``) it is the convex polygon ``{y : 2 E^T (s_k - s_i) . y <= b_k - b_i -
     2 c (s_k - s_i) . n, k != i, j}``, and since :math:`\varphi_3(c n + E y) = \varphi(c)
     \varphi_2(y)` its Gaussian area is :math:`\varphi(c)\, \gamma_2(\text{polygon})`, in
-    closed form (polygons clipped to ``[-10, 10]^2``).
+    closed form (polygons clipped to ``[-10, 10]^2``). Returns ``(ii, jj, c, area)`` with
+    ``area`` the 2-D Gaussian measure of each facet polygon (0 for pairs that do not touch).
     """
     m, d = seeds.shape
     ii, jj = np.triu_indices(m, 1)
@@ -204,7 +213,7 @@ def facet_perimeter(seeds, offsets):
     consts[np.arange(P), jj] = 0.0
     v, _, cnt = K.clip_batch(np.ascontiguousarray(normals), np.ascontiguousarray(consts), _impl.DEFAULT_RADIUS)
     area = _batch_measures(v, cnt)
-    return float(np.sum(_INV_SQRT_2PI * np.exp(-0.5 * c * c) * area))
+    return ii, jj, c, area
 
 
 # --------------------------------------------------------------------------- the diagram
