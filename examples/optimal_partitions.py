@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import pyplot  # noqa: E402
+from _common import pyplot
 
 EPS = (0.05, 0.1, 0.2)
 
@@ -60,8 +60,13 @@ def disc_partition_eps(m, eps, n=2**20, seed=0):
 def run_d2(ms, n_starts, quick, seed):
     import gaussiso
     from gaussiso import planar
-    from gaussiso._optimal_partition import candidate_perimeters, mbo_grid_partition, optimal_partition
-    from gaussiso._optimal_partition import _energy, _mehler_matrix
+    from gaussiso._optimal_partition import (
+        _energy,
+        _mehler_matrix,
+        candidate_perimeters,
+        mbo_grid_partition,
+        optimal_partition,
+    )
 
     rows, results = [], {}
     for m in ms:

@@ -33,15 +33,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import ndtri
 
 from . import _optpart_kernels as K
 from ._estimate import Estimate
-from ._power_diagram import PowerDiagram, facet_perimeter, planar_evaluate, sliced_measures
+from ._power_diagram import (
+    PowerDiagram,
+    facet_perimeter,
+    planar_evaluate,
+    sliced_measures,
+)
 from ._rng import as_generator
-from ._validation import check_array, check_choice, check_int, check_points, check_positive_float
+from ._validation import (
+    check_array,
+    check_choice,
+    check_int,
+    check_points,
+    check_positive_float,
+)
 
-__all__ = ["optimal_partition", "OptimalPartition"]
+__all__ = ["OptimalPartition", "optimal_partition"]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 

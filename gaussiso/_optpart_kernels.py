@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["clip_cells", "clip_batch", "mbo_threshold"]
+__all__ = ["clip_batch", "clip_cells", "mbo_threshold"]
 
 
 @njit(cache=True)

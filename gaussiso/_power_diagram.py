@@ -81,7 +81,6 @@ def planar_evaluate(seeds, offsets, *, radius=_impl.DEFAULT_RADIUS, eps=None, sh
     length of interface ``ij`` (for the slicing quadrature of 3-D diagrams). ``shift_norms``
     (m, m): the lengths ``|s_j - s_i|`` by which the eps shift is scaled (default: the 2-D ones).
     """
-    m = seeds.shape[0]
     verts, labels, counts = planar_cells(seeds, offsets, radius)
     meas = _cell_measures_of(verts, counts)
     a, b, cell, pos = _flatten(verts, counts)

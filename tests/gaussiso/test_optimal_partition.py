@@ -17,7 +17,11 @@ from gaussiso._optimal_partition import (
     mbo_grid_partition,
     optimal_partition,
 )
-from gaussiso._power_diagram import PowerDiagram, facet_perimeter, planar_evaluate, sliced_measures
+from gaussiso._power_diagram import (
+    PowerDiagram,
+    facet_perimeter,
+    sliced_measures,
+)
 
 SIMPLEX_3_2 = 0.598413  # 3 / (2 sqrt(2 pi))
 SIMPLEX_4_3 = 0.727878
