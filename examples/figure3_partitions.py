@@ -5,7 +5,9 @@ Trains the ``mixture`` preset with a 2-D Gaussian latent on ``m`` equidistant mo
 nothing and the optimal partition of the plane into ``m`` cells is unknown. The figure shows the
 partition each GAN finds. For reference the script also prints the Gaussian perimeter of the
 ``m``-sector partition of the plane (equal cones, ``m / (2 sqrt(2 pi))``) against the
-simplicial cluster that exists in dimension ``m - 1``.
+simplicial cluster that exists in dimension ``m - 1``, and puts each GAN's partition (probed
+eps-boundaries) beside the best partition that :func:`gaussiso._optimal_partition.optimal_partition`
+finds.
 
 Writes ``figure3.png`` and ``figure3.json``.
 
@@ -27,6 +29,25 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import example_parser, label_fn_of, mode_precision, pyplot, train_mixture  # noqa: E402
+
+
+def _beside_optimum(run, m, args):
+    """The GAN's latent partition (nearest mode, no support radius) beside the optimal partition."""
+    from gan.analysis import generator_label_fn, label_by_nearest_mode
+    from gaussiso._optimal_partition import optimal_partition, probe_eps_boundary
+
+    centers = np.asarray(run.dataset.centers, dtype=np.float64)
+    gan_label = generator_label_fn(run.generator, lambda x: label_by_nearest_mode(x, centers, np.inf))
+    opt = optimal_partition(m, 2, rng=args.seed, n_starts=3 if args.quick else 6)
+    n = 2**12 if args.quick else 2**15
+    out = {"optimum_perimeter": float(opt.perimeter().value)}
+    for eps in (0.05, 0.1, 0.2):
+        est = probe_eps_boundary(gan_label, 2, eps, n_samples=n, rng=args.seed)
+        out[f"gan_eps_{eps}"], out[f"gan_eps_{eps}_err"] = float(est.value), float(est.stderr)
+        out[f"optimum_eps_{eps}"] = float(opt.eps_boundary_measure(eps).value)
+    # perimeter of the GAN partition ~ gamma(eps-boundary) / (2 eps) at eps = 0.05 (probe, approximate)
+    out["gan_perimeter_probe"] = out["gan_eps_0.05"] / 0.1
+    return out
 
 
 def main(argv=None) -> int:
@@ -57,12 +78,17 @@ def main(argv=None) -> int:
         glab = label_fn_of(run)(grid)
         F.plot_latent_partition(glab, xs, m=m, ax=ax, title=f"m = {m} modes, d = 2 (precision {p:.2f})")
         sectors = m / (2.0 * math.sqrt(2.0 * math.pi))
+        opt = _beside_optimum(run, m, args)
         simplicial = float(gaussiso.gaussian_perimeter(gaussiso.simplicial_cluster(m, m - 1), method="exact").value)
         rows.append({"m": m, "precision": p, "precision_stderr": se, "cell_masses": masses, "train_seconds": secs,
-                     "perimeter_m_sectors_plane": sectors, "perimeter_simplicial_dim_m_minus_1": simplicial})
+                     "perimeter_m_sectors_plane": sectors, "perimeter_simplicial_dim_m_minus_1": simplicial,
+                     **opt})
         print(f"[figure3] m = {m}: precision {p:.3f} +- {se:.3f}; cell masses "
               f"{', '.join(f'{x:.3f}' for x in masses)}; perimeter of m equal sectors {sectors:.4f}, "
               f"of the simplicial cluster in R^{m - 1} {simplicial:.4f} ({secs:.1f} s)", flush=True)
+        print(f"[figure3] m = {m}: optimum found (power diagram) perimeter {opt['optimum_perimeter']:.4f}, "
+              f"GAN partition ~{opt['gan_perimeter_probe']:.4f}; eps-boundary at eps = 0.1: optimum "
+              f"{opt['optimum_eps_0.1']:.4f}, GAN {opt['gan_eps_0.1']:.4f} +- {opt['gan_eps_0.1_err']:.4f}", flush=True)
     fig.tight_layout()
     fig.savefig(out / "figure3.png", dpi=70 if args.quick else 90)
     plt.close(fig)

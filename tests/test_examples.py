@@ -73,6 +73,18 @@ def test_figure3_quick(tmp_path):
     out = tmp_path / "fig3"
     _run([EXAMPLES / "figure3_partitions.py", "--quick", "--out", out], tmp_path)
     _assert_files(out, ["figure3.png", "figure3.json"])
+    row = json.loads((out / "figure3.json").read_text())["rows"][0]
+    assert row["optimum_perimeter"] < row["perimeter_m_sectors_plane"]
+
+
+@pytest.mark.slow
+def test_optimal_partitions_quick(tmp_path):
+    out = tmp_path / "optpart"
+    _run([EXAMPLES / "optimal_partitions.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["optimal_partitions_d2.png", "optimal_partitions_d2.json", "optimal_partitions.md"])
+    rows = json.loads((out / "optimal_partitions_d2.json").read_text())
+    assert [r["m"] for r in rows] == [3, 4, 5]
+    assert all(r["perimeter"] <= min(r["sectors"], r["disc"]) + 1e-9 for r in rows)
 
 
 @pytest.mark.slow
