@@ -9,10 +9,12 @@ The latents come from a fresh copy of the run's sampler seeded with ``--seed``.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from pathlib import Path
 
-__all__ = ["add_arguments", "run", "sample_run"]
+__all__ = ["add_arguments", "run", "sample_run", "check_sample_size"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output file, .npy or .png")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latents (default 0)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N")
-    parser.add_argument("--checkpoint", default="last", help="'last' or a snapshot step")
+    parser.add_argument("--checkpoint", default="last", help="'last' (default), a snapshot step or a checkpoint file")
 
 
 def sample_run(run, n: int, seed: int = 0):
@@ -55,10 +57,42 @@ def sample_run(run, n: int, seed: int = 0):
     return x.float().cpu().numpy(), cluster
 
 
+def _available_memory() -> int | None:
+    """Bytes of physical memory (``None`` when unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_sample_size(n: int, latent_dim: int, sample_shape, available: int | None = None) -> int:
+    """Refuse ``n`` samples that cannot fit in memory; return the estimated bytes.
+
+    The estimate counts the float32 latents and samples twice (the network's output and
+    the numpy copy): ``8 n (latent_dim + prod(sample_shape))`` bytes.
+
+    Raises
+    ------
+    gan.errors.ResourceError
+        The estimate exceeds half of the physical memory (or ``available``).
+    """
+    from gan.errors import ResourceError
+
+    need = 8 * int(n) * (int(latent_dim) + math.prod(int(s) for s in sample_shape))
+    avail = _available_memory() if available is None else available
+    if avail is not None and need > avail // 2:
+        raise ResourceError(
+            f"--n {n} needs about {need / 2**30:.3g} GiB for the latents and samples, more than half of the "
+            f"{avail / 2**30:.3g} GiB of memory; draw fewer samples (several calls with different --seed)"
+        )
+    return need
+
+
 def run(args) -> int:
     """Run ``python -m gan sample``; returns the exit status."""
     import numpy as np
 
+    from gan._rundir import check_writable
     from gan.analysis.figures import plot_training_progress
     from gan.runs import load_run
 
@@ -71,11 +105,17 @@ def run(args) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".png"):
         return fail(f"--out must end in .npy or .png, got {str(args.out)!r}")
-    checkpoint = args.checkpoint if args.checkpoint == "last" else int(args.checkpoint)
-    try:
-        r = load_run(args.run_dir, device=args.device, checkpoint=checkpoint)
-    except (FileNotFoundError, ValueError) as exc:
-        return fail(str(exc))
+    if args.out.is_dir():
+        return fail(f"--out {str(args.out)!r} is a directory; give a file name ending in .npy or .png")
+    check_writable(args.out.parent)  # before the work
+    ck = str(args.checkpoint)
+    checkpoint = "last" if ck == "last" else int(ck) if ck.isdigit() else Path(ck)
+    if isinstance(checkpoint, Path) and not checkpoint.is_file():
+        return fail(f"--checkpoint must be 'last', a snapshot step or a checkpoint file, got {ck!r}")
+    # FileNotFoundError / CorruptRunError go to gan.cli, which prints them in one line
+    r = load_run(args.run_dir, device=args.device, checkpoint=checkpoint)
+    shape = r.config.get("resolved", {}).get("data_shape") or [getattr(r.dataset, "dim", 1)]
+    check_sample_size(args.n, r.sampler.latent_dim, shape)
     x, cluster = sample_run(r, args.n, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npy":

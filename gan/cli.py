@@ -3,12 +3,20 @@
 Each subcommand lives in its own module exposing ``add_arguments(parser)`` and
 ``run(args) -> int``, imported only when its subcommand is used. Adding a command is one
 entry of :data:`COMMANDS`.
+
+Errors: a bad input ends with one line ``python -m gan COMMAND: error: MESSAGE`` on stderr
+and exit status 2, never a traceback. That covers argparse's own errors and the exceptions
+of :data:`gan.errors.USER_ERRORS` that a command raises (bad values, missing or corrupted
+run files, a run in use, a read-only directory, a request too large to fit). Any other
+exception is a bug and keeps its traceback; ``GAN_TRACEBACK=1`` shows the traceback of the
+user errors too.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 __all__ = ["COMMANDS", "main"]
@@ -23,9 +31,32 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (and exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see --help)\n")
+
+
+def _one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+def report_error(prog: str, exc: BaseException) -> int:
+    """Print ``exc`` as one line ``prog: error: ...`` on stderr; return the exit status 2."""
+    msg = str(exc) if str(exc) else type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename is not None and str(exc.filename) not in msg:
+        msg = f"{msg}: {exc.filename}"
+    print(f"{prog}: error: {_one_line(msg)}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
+    """Run ``python -m gan ARGV``; returns the exit status (2 for every input error)."""
+    from gan.errors import USER_ERRORS
+
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="python -m gan", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m gan", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, help_) in COMMANDS.items():
         sub.add_parser(name, help=help_, add_help=False)
@@ -39,10 +70,16 @@ def main(argv=None) -> int:
         return 0 if argv else 2
     name = argv[0]
     module = importlib.import_module(COMMANDS[name][0])
-    p = argparse.ArgumentParser(prog=f"python -m gan {name}", description=COMMANDS[name][1])
+    prog = f"python -m gan {name}"
+    p = _Parser(prog=prog, description=COMMANDS[name][1])
     module.add_arguments(p)
     args = p.parse_args(argv[1:])
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except USER_ERRORS as exc:
+        if os.environ.get("GAN_TRACEBACK"):
+            raise
+        return report_error(prog, exc)
 
 
 if __name__ == "__main__":
