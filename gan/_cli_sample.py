@@ -9,12 +9,10 @@ The latents come from a fresh copy of the run's sampler seeded with ``--seed``.
 from __future__ import annotations
 
 import argparse
-import math
-import os
 import sys
 from pathlib import Path
 
-__all__ = ["add_arguments", "run", "sample_run", "check_sample_size"]
+__all__ = ["add_arguments", "run", "sample_run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,41 +55,11 @@ def sample_run(run, n: int, seed: int = 0):
     return x.float().cpu().numpy(), cluster
 
 
-def _available_memory() -> int | None:
-    """Bytes of physical memory (``None`` when unknown)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_sample_size(n: int, latent_dim: int, sample_shape, available: int | None = None) -> int:
-    """Refuse ``n`` samples that cannot fit in memory; return the estimated bytes.
-
-    The estimate counts the float32 latents and samples twice (the network's output and
-    the numpy copy): ``8 n (latent_dim + prod(sample_shape))`` bytes.
-
-    Raises
-    ------
-    gan.errors.ResourceError
-        The estimate exceeds half of the physical memory (or ``available``).
-    """
-    from gan.errors import ResourceError
-
-    need = 8 * int(n) * (int(latent_dim) + math.prod(int(s) for s in sample_shape))
-    avail = _available_memory() if available is None else available
-    if avail is not None and need > avail // 2:
-        raise ResourceError(
-            f"--n {n} needs about {need / 2**30:.3g} GiB for the latents and samples, more than half of the "
-            f"{avail / 2**30:.3g} GiB of memory; draw fewer samples (several calls with different --seed)"
-        )
-    return need
-
-
 def run(args) -> int:
     """Run ``python -m gan sample``; returns the exit status."""
     import numpy as np
 
+    from gan._preflight import check_sample_size
     from gan._rundir import check_writable
     from gan.analysis.figures import plot_training_progress
     from gan.runs import load_run

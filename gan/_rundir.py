@@ -39,7 +39,6 @@ import socket
 import warnings
 from pathlib import Path
 
-from gan._util import atomic_write_bytes, atomic_write_json
 from gan.errors import CorruptRunError, RunLockedError
 
 __all__ = [
@@ -238,6 +237,8 @@ def check_same_settings(old: dict, config: dict, run_dir) -> None:
 
 def write_config(run_dir, resolved: dict) -> None:
     """Write ``config.json`` atomically (sorted keys)."""
+    from gan._util import atomic_write_json  # imports torch: only when writing
+
     atomic_write_json(Path(run_dir) / CONFIG_NAME, resolved, sort_keys=True)
 
 
@@ -330,6 +331,8 @@ def truncate_metrics(run_dir, step: int) -> None:
             )
         warnings.warn(f"{path}: dropped line {i}, cut short by the end of the previous run: {line[:80]!r}", UserWarning, stacklevel=2)
     keep = [line for _, line, rec in records if rec["step"] <= step]
+    from gan._util import atomic_write_bytes  # imports torch: only when writing
+
     atomic_write_bytes(path, "".join(s + "\n" for s in keep).encode())
 
 

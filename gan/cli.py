@@ -62,8 +62,7 @@ def main(argv=None) -> int:
         sub.add_parser(name, help=help_, add_help=False)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         if argv and argv[0] not in ("-h", "--help"):
-            parser.print_usage(sys.stderr)
-            print(f"python -m gan: error: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}",
+            print(f"python -m gan: error: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)} (see --help)",
                   file=sys.stderr)
             return 2
         parser.print_help()
@@ -80,6 +79,10 @@ def main(argv=None) -> int:
         if os.environ.get("GAN_TRACEBACK"):
             raise
         return report_error(prog, exc)
+    except Exception as exc:
+        if type(exc).__name__ == "OutOfMemoryError" and not os.environ.get("GAN_TRACEBACK"):  # torch's, on a GPU
+            return report_error(prog, exc)
+        raise
 
 
 if __name__ == "__main__":

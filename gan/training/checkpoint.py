@@ -55,13 +55,12 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
     if path.stat().st_size == 0:
         raise CorruptRunError(path, "empty file")
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except OSError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - whatever the unpickler trips on, the file is unreadable
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise CorruptRunError(path, f"cannot be read as a checkpoint: {type(exc).__name__}: {reason}") from exc
+    with open(path, "rb") as f:  # opening errors (permissions) are not corruption: they propagate
+        try:
+            state = torch.load(f, map_location=map_location, weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - whatever the reader trips on (even OSError), the bytes are bad
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise CorruptRunError(path, f"cannot be read as a checkpoint: {type(exc).__name__}: {reason}") from exc
     if not isinstance(state, dict):
         raise CorruptRunError(path, f"holds a {type(state).__name__}, not a checkpoint dictionary")
     return state

@@ -46,7 +46,7 @@ from . import _tensorboard as tb
 from . import distributed as tdist
 from .builders import S_DATA, S_EVAL, S_INTERP, S_LATENT, build_mi_head, build_networks, build_sampler
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import TrainConfig, run_config
 from .data_streams import build_data, open_stream
 from .loss import WGANGPLoss
 
@@ -130,7 +130,7 @@ def train(config, run_dir, *, resume: bool = False, quiet: bool = False, loss=No
 
     device = resolve_device(cfg.device)  # resolved once, here
     if resume:
-        layout.read_config(run_dir)  # a run directory, and its config.json readable
+        run_config(run_dir)  # a run directory, and its config.json readable and valid
     info, device = tdist.setup(device)
     try:
         # one process at a time per run directory (rank 0 holds the lock for the whole job)
@@ -305,7 +305,7 @@ def _checked_checkpoint(cfg: TrainConfig, run_dir: Path, resume: bool, info) -> 
                 ckpt = _read_checkpoint(path)
                 layout.check_resumable(ckpt, cfg.to_dict(), run_dir)
             else:
-                layout.check_same_settings(layout.read_config(run_dir), cfg.to_dict(), run_dir)
+                layout.check_same_settings(run_config(run_dir).to_dict(), cfg.to_dict(), run_dir)
         else:
             layout.check_new_run_dir(run_dir)
     tdist.barrier(info)
