@@ -70,6 +70,8 @@ def run(args) -> int:
 
     if args.n < 1:
         return fail(f"--n must be >= 1, got {args.n}")
+    if args.seed < 0:
+        return fail(f"--seed must be >= 0, got {args.seed}")
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".png"):
         return fail(f"--out must end in .npy or .png, got {str(args.out)!r}")

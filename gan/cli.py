@@ -7,7 +7,8 @@ entry of :data:`COMMANDS`.
 Errors: a bad input ends with one line ``python -m gan COMMAND: error: MESSAGE`` on stderr
 and exit status 2, never a traceback. That covers argparse's own errors and the exceptions
 of :data:`gan.errors.USER_ERRORS` that a command raises (bad values, missing or corrupted
-run files, a run in use, a read-only directory, a request too large to fit). Any other
+run files, a run in use, a read-only directory, a request too large to fit), a
+``SystemExit`` with a message, and running out of memory. Any other
 exception is a bug and keeps its traceback; ``GAN_TRACEBACK=1`` shows the traceback of the
 user errors too.
 """
@@ -42,9 +43,9 @@ def _one_line(text) -> str:
     return " ".join(str(text).split())
 
 
-def report_error(prog: str, exc: BaseException) -> int:
-    """Print ``exc`` as one line ``prog: error: ...`` on stderr; return the exit status 2."""
-    msg = str(exc) if str(exc) else type(exc).__name__
+def report_error(prog: str, exc) -> int:
+    """Print ``exc`` (an exception or a message) as one line ``prog: error: ...`` on stderr; return the exit status 2."""
+    msg = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
     if isinstance(exc, OSError) and exc.filename is not None and str(exc.filename) not in msg:
         msg = f"{msg}: {exc.filename}"
     print(f"{prog}: error: {_one_line(msg)}", file=sys.stderr)
@@ -79,10 +80,24 @@ def main(argv=None) -> int:
         if os.environ.get("GAN_TRACEBACK"):
             raise
         return report_error(prog, exc)
-    except Exception as exc:
-        if type(exc).__name__ == "OutOfMemoryError" and not os.environ.get("GAN_TRACEBACK"):  # torch's, on a GPU
-            return report_error(prog, exc)
+    except SystemExit as exc:  # a command that exits with a message: the same one line, status 2
+        if not isinstance(exc.code, str):
+            raise
+        msg = exc.code[len(prog) + 2 :] if exc.code.startswith(f"{prog}: ") else exc.code
+        return report_error(prog, msg)
+    except (MemoryError, RuntimeError) as exc:
+        if _out_of_memory(exc) and not os.environ.get("GAN_TRACEBACK"):
+            return report_error(prog, f"not enough memory: {exc}")
         raise
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """numpy's MemoryError, torch's CPU allocator failure or CUDA out-of-memory error."""
+    return (
+        isinstance(exc, MemoryError)
+        or type(exc).__name__ == "OutOfMemoryError"
+        or "can't allocate memory" in str(exc)
+    )
 
 
 if __name__ == "__main__":

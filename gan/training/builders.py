@@ -26,7 +26,13 @@ S_INIT, S_LATENT, S_DATA, S_INTERP, S_FIT, S_EVAL = range(6)
 
 
 def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
+    from gan._preflight import check_fits
+
     dim = math.prod(data_shape)
+    h = cfg.hidden
+    params = (latent_dim + dim + 2) * h + 2 * (cfg.depth - 1) * h * h + dim * h  # G and D, weights
+    # weights, gradients and Adam's two moments, float32
+    check_fits(16 * params, f"networks with hidden={h}, depth={cfg.depth} ({params:.3g} weights)")
     G = MLPGenerator(latent_dim, dim, cfg.hidden, cfg.depth, out_shape=data_shape)
     return G, MLPCritic(dim, cfg.hidden, cfg.depth)
 
