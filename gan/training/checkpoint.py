@@ -58,7 +58,7 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     with open(path, "rb") as f:  # opening errors (permissions) are not corruption: they propagate
         try:
             state = torch.load(f, map_location=map_location, weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - whatever the reader trips on (even OSError), the bytes are bad
+        except Exception as exc:  # whatever the reader trips on (even OSError), the bytes are bad
             reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise CorruptRunError(path, f"cannot be read as a checkpoint: {type(exc).__name__}: {reason}") from exc
     if not isinstance(state, dict):
