@@ -107,7 +107,7 @@ def check_analyze(args) -> None:
             # float64 copies of the latents and samples, twice
             check_sample_size(2 * n, latent_dim, shape, what=f"--{name.replace('_', '-')} {n}")
     res = getattr(args, "grid_resolution", None)
-    if res is not None:
+    if res is not None and not getattr(args, "no_figures", False):  # the grid is drawn for the figures only
         check_sample_size(2 * res * res, latent_dim, shape, what=f"--grid-resolution {res}")
 
 

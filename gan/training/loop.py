@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -131,6 +132,8 @@ def train(config, run_dir, *, resume: bool = False, quiet: bool = False, loss=No
     device = resolve_device(cfg.device)  # resolved once, here
     if resume:
         run_config(run_dir)  # a run directory, and its config.json readable and valid
+    elif not tdist.launched_by_torchrun() or os.environ.get("RANK", "0") == "0":
+        layout.check_new_run_dir(run_dir)  # before the lock file is created (checked again under it)
     info, device = tdist.setup(device)
     try:
         # one process at a time per run directory (rank 0 holds the lock for the whole job)

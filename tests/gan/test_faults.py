@@ -375,6 +375,13 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tmp_path, 
     assert strip == [{k: v for k, v in r.items() if k != "time"} for r in read_metrics(tmp_path / "fresh")]
 
 
+def test_a_new_run_into_a_non_empty_directory_leaves_no_lock_file(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not empty"):
+        train(tiny(), tmp_path, quiet=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_resume_before_the_first_checkpoint_still_refuses_changed_settings(tmp_path):
     run_dir = tmp_path / "r"
     run_dir.mkdir()
@@ -474,7 +481,9 @@ def test_arbitrary_config_bytes_give_a_config_or_name_the_file(tmp_path_factory,
     except CorruptRunError as exc:
         assert str(run_dir / "config.json") in str(exc)
     else:  # accepted only when it is a valid config
-        assert cfg.to_dict() == run_config(run_dir).to_dict() and cfg.preset == "mixture"
+        from gan.training import PRESETS
+
+        assert cfg.to_dict() == run_config(run_dir).to_dict() and cfg.preset in PRESETS
 
 
 def test_metrics_are_strict_json_with_null_for_non_finite_numbers(tmp_path):
