@@ -527,3 +527,31 @@ def test_sample_size_estimate_refuses_what_cannot_fit():
     with pytest.raises(ResourceError, match=r"--n 1000000000000 needs about 2.98e\+04 GiB, more than half of the 1 GiB"):
         check_sample_size(10**12, 2, (2,), available=2**30)
     assert math.isclose(8 * 10**12 * 4 / 2**30, 2.98e4, rel_tol=1e-3)
+
+
+@pytest.mark.slow
+def test_a_training_process_holds_its_run_until_killed_then_the_run_resumes(tmp_path, capsys):
+    """A real ``python -m gan train`` process: a second trainer is refused, and after ``kill -9``
+    (before its first checkpoint) ``--resume`` continues the run from step 0."""
+    run_dir = tmp_path / "live"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = ["train", "--preset", "mixture", "--out", str(run_dir), "--steps", "100000", "--quiet",
+            "--set", "device=cpu", "--set", "hidden=8", "--set", "batch_size=8", "--set", "ckpt_every=0",
+            "--set", "eval_every=0", "--set", "image_every=0", "--set", "log_every=1"]  # fmt: skip
+    p = subprocess.Popen([sys.executable, "-m", "gan", *argv], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (run_dir / "metrics.jsonl").exists():
+            assert p.poll() is None and time.monotonic() < deadline, p.stderr.read() if p.poll() is not None else "slow start"
+            time.sleep(0.2)
+        rc, err = run_main(["train", "--resume", run_dir, "--steps", "3"], capsys)
+        assert_one_line_error(rc, err, f"process {p.pid}")
+    finally:
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=30)
+        p.stderr.close()
+    assert not (run_dir / "checkpoint.pt").exists()
+    rc, err = run_main(["train", "--resume", run_dir, "--steps", "3", "--quiet"], capsys)
+    assert rc == 0, err
+    assert load_checkpoint(run_dir / "checkpoint.pt")["step"] == 3
+    assert [r["step"] for r in read_metrics(run_dir)] == [1, 2, 3]
