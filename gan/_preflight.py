@@ -15,7 +15,7 @@ from gan import _rundir as layout
 from gan.errors import ResourceError, RunDirError
 
 __all__ = ["physical_memory", "check_fits", "check_sample_size", "check_analyze", "check_optimal_out",
-           "check_demo_out", "call_locked"]  # fmt: skip
+           "check_demo_out", "call_locked", "PREFLIGHT", "LOCKED_RUN"]  # fmt: skip
 
 
 def physical_memory() -> int | None:
@@ -152,3 +152,15 @@ def call_locked(run_dir, fn, *args, **kwargs):
     """
     with layout.lock_run(run_dir, create=False):
         return fn(*args, **kwargs)
+
+
+#: command -> check of its parsed arguments, run by :func:`gan.cli.main` before the command
+PREFLIGHT = {
+    "analyze": check_analyze,
+    "optimal": lambda args: check_optimal_out(args.out, args.modes, args.latent_dim, args.dim),
+    "demo": lambda args: check_demo_out(args.out),
+}
+
+#: command -> the argument naming the existing run it writes into; :func:`gan.cli.main`
+#: holds that run's lock while the command runs (``train`` takes its own lock)
+LOCKED_RUN = {"analyze": "run_dir"}

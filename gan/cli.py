@@ -8,7 +8,9 @@ Errors: a bad input ends with one line ``python -m gan COMMAND: error: MESSAGE``
 and exit status 2, never a traceback. That covers argparse's own errors and the exceptions
 of :data:`gan.errors.USER_ERRORS` that a command raises (bad values, missing or corrupted
 run files, a run in use, a read-only directory, a request too large to fit), a
-``SystemExit`` with a message, and running out of memory. Any other
+``SystemExit`` with a message, and running out of memory. The checks that can be made
+before a command's work (:data:`gan._preflight.PREFLIGHT`) are made here, and a command
+that writes into an existing run holds that run's lock. Any other
 exception is a bug and keeps its traceback; ``GAN_TRACEBACK=1`` shows the traceback of the
 user errors too.
 """
@@ -54,6 +56,7 @@ def report_error(prog: str, exc) -> int:
 
 def main(argv=None) -> int:
     """Run ``python -m gan ARGV``; returns the exit status (2 for every input error)."""
+    from gan import _preflight
     from gan.errors import USER_ERRORS
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -75,6 +78,10 @@ def main(argv=None) -> int:
     module.add_arguments(p)
     args = p.parse_args(argv[1:])
     try:
+        if name in _preflight.PREFLIGHT:  # outputs writable, inputs runs, sizes that fit: before any work
+            _preflight.PREFLIGHT[name](args)
+        if name in _preflight.LOCKED_RUN:  # a command writing into an existing run holds its lock
+            return int(_preflight.call_locked(getattr(args, _preflight.LOCKED_RUN[name]), module.run, args) or 0)
         return int(module.run(args) or 0)
     except USER_ERRORS as exc:
         if os.environ.get("GAN_TRACEBACK"):

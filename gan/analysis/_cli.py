@@ -34,10 +34,8 @@ _SHOWN = ("precision", "logreg_accuracy", "convex_accuracy", "simplicial_agreeme
 
 
 def run(args) -> int:
-    from gan import _preflight
     from .report import analyze_run
 
-    _preflight.check_analyze(args)  # a run, writable, sizes that fit: before any work
     for name in ("n_samples", "n_train", "n_test", "n_pairs", "n_lipschitz", "grid_resolution"):
         if getattr(args, name) < 1:
             print(f"python -m gan analyze: error: --{name.replace('_', '-')} must be >= 1, "
@@ -48,7 +46,7 @@ def run(args) -> int:
               f"got {args.confidence_threshold}", file=sys.stderr)
         return 2
     ckpt = int(args.checkpoint) if str(args.checkpoint).isdigit() else args.checkpoint
-    res = _preflight.call_locked(args.run_dir, analyze_run, args.run_dir, device=args.device, n_samples=args.n_samples, seed=args.seed,
+    res = analyze_run(args.run_dir, device=args.device, n_samples=args.n_samples, seed=args.seed,
                       figures=not args.no_figures, n_train=args.n_train, n_test=args.n_test,
                       n_pairs=args.n_pairs, n_lipschitz=args.n_lipschitz,
                       grid_resolution=args.grid_resolution, confidence_threshold=args.confidence_threshold,

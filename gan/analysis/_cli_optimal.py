@@ -48,10 +48,8 @@ def build_optimal(modes: int, latent_dim: int, eps: float, *, distance: float = 
 
 
 def run(args) -> int:
-    from gan import _preflight
     from gan.optimal import OptimalGeneratorModule
 
-    _preflight.check_optimal_out(args.out, args.modes, args.latent_dim, args.dim)  # before any work
     try:
         g = build_optimal(args.modes, args.latent_dim, args.eps, distance=args.distance, dim=args.dim,
                           seed=args.seed, rotate=args.rotate)
