@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output file, .npy or .png")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latents (default 0)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N")
-    parser.add_argument("--checkpoint", default="last", help="'last' or a snapshot step")
+    parser.add_argument("--checkpoint", default="last", help="'last' (default), a snapshot step or a checkpoint file")
 
 
 def sample_run(run, n: int, seed: int = 0):
@@ -59,6 +59,8 @@ def run(args) -> int:
     """Run ``python -m gan sample``; returns the exit status."""
     import numpy as np
 
+    from gan._preflight import check_sample_size
+    from gan._rundir import check_writable
     from gan.analysis.figures import plot_training_progress
     from gan.runs import load_run
 
@@ -68,14 +70,22 @@ def run(args) -> int:
 
     if args.n < 1:
         return fail(f"--n must be >= 1, got {args.n}")
+    if args.seed < 0:
+        return fail(f"--seed must be >= 0, got {args.seed}")
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".png"):
         return fail(f"--out must end in .npy or .png, got {str(args.out)!r}")
-    checkpoint = args.checkpoint if args.checkpoint == "last" else int(args.checkpoint)
-    try:
-        r = load_run(args.run_dir, device=args.device, checkpoint=checkpoint)
-    except (FileNotFoundError, ValueError) as exc:
-        return fail(str(exc))
+    if args.out.is_dir():
+        return fail(f"--out {str(args.out)!r} is a directory; give a file name ending in .npy or .png")
+    check_writable(args.out.parent)  # before the work
+    ck = str(args.checkpoint)
+    checkpoint = "last" if ck == "last" else int(ck) if ck.isdigit() else Path(ck)
+    if isinstance(checkpoint, Path) and not checkpoint.is_file():
+        return fail(f"--checkpoint must be 'last', a snapshot step or a checkpoint file, got {ck!r}")
+    # FileNotFoundError / CorruptRunError go to gan.cli, which prints them in one line
+    r = load_run(args.run_dir, device=args.device, checkpoint=checkpoint)
+    shape = r.config.get("resolved", {}).get("data_shape") or [getattr(r.dataset, "dim", 1)]
+    check_sample_size(args.n, r.sampler.latent_dim, shape)
     x, cluster = sample_run(r, args.n, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npy":

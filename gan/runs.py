@@ -12,18 +12,18 @@ nothing in :mod:`gan.training` imports it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gan._rundir import CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, snapshot_path
+from gan._rundir import CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, check_checkpoint, read_config, read_metrics, snapshot_path
 from gan._util import resolve_device
+from gan.errors import CorruptRunError
 from gan.training.builders import build_networks, build_sampler
 from gan.training.checkpoint import load_checkpoint
-from gan.training.config import TrainConfig
+from gan.training.config import run_config
 from gan.training.data_streams import build_data
 
-__all__ = ["Run", "load_run", "CONFIG_NAME", "CHECKPOINT_NAME", "METRICS_NAME"]
+__all__ = ["Run", "load_run", "read_metrics", "CONFIG_NAME", "CHECKPOINT_NAME", "METRICS_NAME"]
 
 
 @dataclass
@@ -99,40 +99,56 @@ def load_run(run_dir, *, device="auto", checkpoint="last") -> Run:
     ------
     FileNotFoundError
         No ``config.json`` or no such checkpoint.
-    ValueError
-        An unknown preset in the config.
+    gan.errors.CorruptRunError
+        ``config.json`` or the checkpoint cannot be read back or does not fit the run
+        (truncated, empty, not JSON, missing keys, wrong types); the message names the file.
     """
     run_dir = Path(run_dir)
-    cfg_path = run_dir / CONFIG_NAME
-    if not cfg_path.is_file():
-        raise FileNotFoundError(f"{str(run_dir)!r} holds no {CONFIG_NAME}; is it a run directory?")
-    config = json.loads(cfg_path.read_text())
     dev = resolve_device(device)
+    if not (checkpoint == "last" or isinstance(checkpoint, (str, Path, int)) and not isinstance(checkpoint, bool)):
+        raise TypeError(f"checkpoint must be 'last', an int step or a path, got {checkpoint!r}")
+    if isinstance(checkpoint, int) and checkpoint < 0:
+        raise ValueError(f"checkpoint must be a step >= 0, got {checkpoint}")
+    config = read_config(run_dir)  # FileNotFoundError / CorruptRunError naming the file
+    cfg_path = run_dir / CONFIG_NAME
 
     if config.get("preset") == "optimal":
         from gan.latents import make_sampler
         from gan.optimal import load_run_dir
 
-        generator = load_run_dir(run_dir, dev)
+        try:
+            generator = load_run_dir(run_dir, dev)
+            latent_dim = int(config.get("latent_dim") or getattr(generator, "latent_dim"))
+            seed = int(config.get("seed", 0))
+            dataset = _dirac_mixture(config)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise CorruptRunError(cfg_path, f"not a valid optimal-generator config: {' '.join(str(exc).split())}") from None
         generator.eval()
-        latent_dim = int(config.get("latent_dim") or getattr(generator, "latent_dim"))
-        sampler = make_sampler("gaussian", latent_dim, seed=int(config.get("seed", 0))).to(dev)
-        return Run(run_dir, config, generator, sampler, _dirac_mixture(config), 0, dev)
+        sampler = make_sampler("gaussian", latent_dim, seed=seed).to(dev)
+        return Run(run_dir, config, generator, sampler, dataset, 0, dev)
 
-    settings = {k: v for k, v in config.items() if k != "resolved"}
-    cfg = TrainConfig.from_dict(settings)
+    cfg = run_config(run_dir)
     if checkpoint == "last":
         path = run_dir / CHECKPOINT_NAME
-    elif isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
-        path = snapshot_path(run_dir, checkpoint)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{str(run_dir)!r} holds no {CHECKPOINT_NAME}: the run has not reached its first checkpoint "
+                f"(continue it with: python -m gan train --resume {run_dir})"
+            )
+    elif isinstance(checkpoint, int) or str(checkpoint).isdigit():
+        path = snapshot_path(run_dir, int(checkpoint))
     else:
         path = Path(checkpoint)
-    ckpt = load_checkpoint(path)
+    ckpt = check_checkpoint(load_checkpoint(path), path)
     source, dataset = build_data(cfg)
-    sampler = build_sampler(cfg, source, dataset)
-    sampler.load_state_dict(ckpt["sampler"])
-    G, _ = build_networks(cfg, sampler.latent_dim, tuple(ckpt["data_shape"]))
-    G.load_state_dict(ckpt["generator"])
+    try:
+        sampler = build_sampler(cfg, source, dataset)
+        sampler.load_state_dict(ckpt["sampler"])
+        G, _ = build_networks(cfg, sampler.latent_dim, tuple(ckpt["data_shape"]))
+        G.load_state_dict(ckpt["generator"])
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise CorruptRunError(path, f"does not fit the run's config: {type(exc).__name__}: {reason}") from exc
     G.to(dev).eval()
     sampler.to(dev)
     for p in list(G.parameters()) + list(sampler.parameters()):

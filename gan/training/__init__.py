@@ -31,10 +31,15 @@ Python::
 A run directory (:mod:`gan._rundir`) holds ``config.json`` (the resolved settings),
 ``metrics.jsonl`` (one JSON object per logged step: ``step``, ``loss_d``, ``loss_g``,
 ``wdist`` the Wasserstein estimate, ``gp``, ``mi_d``/``mi_g`` while the
-mutual-information loss is on, ``eval/...`` mode metrics for mixtures), ``checkpoint.pt``
+mutual-information loss is on, ``eval/...`` mode metrics for mixtures; strict JSON, a non-finite number is ``null``;
+read it with :func:`gan.runs.read_metrics`), ``checkpoint.pt``
 (written atomically; networks, sampler, optimisers, step and every random stream, so a
 resumed run equals an uninterrupted one bit for bit on CPU), ``images/step_*.png``
 (progress on fixed latents) and ``tb/`` (TensorBoard events, when it is installed).
+One process at a time may train or resume a run (an OS lock on ``run_dir/.lock``; a second
+one is refused naming the holder); a run that died before its first checkpoint is
+continued by ``--resume`` from step 0; a corrupted ``config.json`` or checkpoint is
+reported naming the file (:class:`gan.errors.CorruptRunError`).
 
 Under ``torchrun`` each process draws its own real and latent batches (streams derived
 from the seed and the rank), gradients are averaged across processes after each backward

@@ -43,9 +43,9 @@ def _fail(msg: str) -> int:
 
 def run(args) -> int:
     """Run ``python -m gan train``; returns the exit status (2 on a usage error)."""
-    from gan._rundir import CONFIG_NAME, is_free
+    from gan._rundir import check_writable, is_free
 
-    from .config import TrainConfig, apply_overrides, parse_override, preset_config
+    from .config import TrainConfig, apply_overrides, parse_override, preset_config, run_config
     from .loop import train
 
     if args.steps is not None and args.steps < 0:
@@ -62,11 +62,7 @@ def run(args) -> int:
         if args.preset is not None or args.out is not None:
             return _fail("--resume continues an existing run; do not combine it with --preset or --out")
         run_dir = args.resume
-        cfg_path = run_dir / CONFIG_NAME
-        if not cfg_path.is_file():
-            return _fail(f"{str(run_dir)!r} holds no {CONFIG_NAME}; is it a run directory?")
-        saved = json.loads(cfg_path.read_text())
-        saved.pop("resolved", None)
+        saved = run_config(run_dir).to_dict()  # FileNotFoundError / CorruptRunError naming the file
         try:
             cfg = TrainConfig.from_dict(apply_overrides(saved, overrides))
         except ValueError as exc:
@@ -85,11 +81,10 @@ def run(args) -> int:
             cfg = preset_config(args.preset, overrides)
         except ValueError as exc:
             return _fail(str(exc))
+        check_writable(run_dir)  # before building anything
         resume = False
-    try:
-        result = train(cfg, run_dir, resume=resume, quiet=args.quiet)
-    except (ValueError, FileExistsError, FileNotFoundError) as exc:
-        return _fail(str(exc))
+    # errors of the run directory (corrupted, locked, read-only...) are reported by gan.cli
+    result = train(cfg, run_dir, resume=resume, quiet=args.quiet)
     if not args.quiet:
         summary = {k: v for k, v in result.last_metrics.items() if isinstance(v, (int, float))}
         print(f"run {run_dir}: step {result.step}, {result.seconds:.1f} s; last metrics {json.dumps(summary)}")

@@ -26,7 +26,13 @@ S_INIT, S_LATENT, S_DATA, S_INTERP, S_FIT, S_EVAL = range(6)
 
 
 def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
+    from gan._preflight import check_fits
+
     dim = math.prod(data_shape)
+    h = cfg.hidden
+    params = (latent_dim + dim + 2) * h + 2 * (cfg.depth - 1) * h * h + dim * h  # G and D, weights
+    # weights, gradients and Adam's two moments, float32
+    check_fits(16 * params, f"networks with hidden={h}, depth={cfg.depth} ({params:.3g} weights)")
     G = MLPGenerator(latent_dim, dim, cfg.hidden, cfg.depth, out_shape=data_shape)
     return G, MLPCritic(dim, cfg.hidden, cfg.depth)
 
@@ -73,6 +79,14 @@ def build_networks(cfg, latent_dim: int, data_shape) -> tuple[nn.Module, nn.Modu
     """
     if cfg.preset not in PRESETS:
         raise ValueError(f"unknown preset {cfg.preset!r}; choose from {sorted(PRESETS)}")
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be an integer >= 1, got {latent_dim!r}")
+    try:
+        data_shape = tuple(data_shape)
+    except TypeError:
+        raise TypeError(f"data_shape must be a tuple of positive integers, got {data_shape!r}") from None
+    if not data_shape or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in data_shape):
+        raise ValueError(f"data_shape must be a non-empty tuple of integers >= 1, got {data_shape!r}")
     build = NETWORKS[PRESETS[cfg.preset].networks]
     # building a module draws its default initialisation from torch's global generator;
     # fork it so the caller's global state is untouched, then re-draw from the run's seed

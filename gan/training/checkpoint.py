@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from gan._util import atomic_torch_save
+from gan.errors import CorruptRunError
 
 __all__ = ["save_checkpoint", "load_checkpoint"]
 
@@ -39,8 +40,27 @@ def save_checkpoint(state: dict, path) -> Path:
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
-    """Load a checkpoint written by :func:`save_checkpoint` (tensors on ``map_location``)."""
+    """Load a checkpoint written by :func:`save_checkpoint` (tensors on ``map_location``).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    gan.errors.CorruptRunError
+        The file cannot be read back as a dictionary (empty, truncated, random bytes, not
+        a checkpoint); the message names the file.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    if path.stat().st_size == 0:
+        raise CorruptRunError(path, "empty file")
+    with open(path, "rb") as f:  # opening errors (permissions) are not corruption: they propagate
+        try:
+            state = torch.load(f, map_location=map_location, weights_only=True)
+        except Exception as exc:  # whatever the reader trips on (even OSError), the bytes are bad
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise CorruptRunError(path, f"cannot be read as a checkpoint: {type(exc).__name__}: {reason}") from exc
+    if not isinstance(state, dict):
+        raise CorruptRunError(path, f"holds a {type(state).__name__}, not a checkpoint dictionary")
+    return state

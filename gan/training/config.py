@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import typing
 from dataclasses import dataclass, field, fields
 
 from .data_streams import DATA_SOURCES
 from .presets import PRESETS
 
-__all__ = ["TrainConfig", "preset_config", "parse_override", "apply_overrides"]
+__all__ = ["TrainConfig", "preset_config", "parse_override", "apply_overrides", "run_config"]
 
 
 @dataclass
@@ -214,10 +215,67 @@ class TrainConfig:
         for name in ("latent", "device"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"{name} must be a non-empty string, got {getattr(self, name)!r}")
+        if not _DEVICE.fullmatch(self.device):
+            raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
+        _check_latent(self.latent, self.latent_dim, self.sampler_options)
+        DATA_SOURCES[PRESETS[self.preset].data].check(self.data_options)
+        for name, cap in (("batch_size", MAX_SAMPLES), ("eval_samples", MAX_SAMPLES), ("fit_samples", MAX_SAMPLES)):
+            if getattr(self, name) > cap:
+                raise ValueError(f"{name} must be <= {cap}, got {getattr(self, name)}")
         for name in ("compile", "tf32", "channels_last"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
         return self
+
+
+_DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
+
+#: upper limit of ``batch_size``, ``eval_samples`` and ``fit_samples`` (far above any use,
+#: far below what would exhaust memory without an error)
+MAX_SAMPLES = 1 << 20
+
+
+def _check_latent(latent: str, latent_dim, options: dict) -> None:
+    """Refuse an unknown sampler or sampler option, naming the allowed ones."""
+    from gan.latents import SAMPLERS
+    from gan.latents._base import _options_of
+
+    if latent not in SAMPLERS:
+        raise ValueError(f"latent must be one of {sorted(SAMPLERS)}, got {latent!r}")
+    allowed, _ = _options_of(SAMPLERS[latent])
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown sampler_options {unknown} for latent {latent!r}; valid options: {allowed}")
+    if latent_dim is None:
+        import inspect
+
+        param = inspect.signature(SAMPLERS[latent].__init__).parameters.get("latent_dim")
+        if param is None or param.default is not None:
+            raise ValueError(f"latent_dim must be an integer >= 1 for latent {latent!r}, got None")
+
+
+def run_config(run_dir) -> TrainConfig:
+    """The validated settings of the training run in ``run_dir`` (its ``config.json``).
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``config.json``.
+    gan.errors.CorruptRunError
+        ``config.json`` unreadable, or its settings invalid (unknown keys, wrong types); the
+        message names the file.
+    """
+    from pathlib import Path
+
+    from gan._rundir import CONFIG_NAME, read_config
+    from gan.errors import CorruptRunError
+
+    saved = read_config(run_dir)
+    saved.pop("resolved", None)
+    try:
+        return TrainConfig.from_dict(saved)
+    except (ValueError, TypeError) as exc:
+        raise CorruptRunError(Path(run_dir) / CONFIG_NAME, f"invalid settings: {exc}") from None
 
 
 def _copy(v):

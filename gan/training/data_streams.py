@@ -98,18 +98,41 @@ def _check_options(name: str, opts: dict, valid: set) -> None:
         raise ValueError(f"unknown data_options {unknown} for data {name!r}; valid: {sorted(valid)}")
 
 
+def _check_mixture(opts: dict) -> None:
+    import inspect
+
+    from gan.data import MIXTURES
+
+    kind = opts.get("kind", "equidistant")
+    if not isinstance(kind, str) or kind not in MIXTURES:
+        raise ValueError(f"data_options.kind must be one of {sorted(MIXTURES)}, got {kind!r}")
+    valid = {"kind"} | {
+        p.name for p in inspect.signature(MIXTURES[kind]).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+    _check_options(f"mixture {kind!r}", opts, valid)
+
+
 def _load_mixture(opts: dict):
     from gan.data import make_mixture
 
+    _check_mixture(opts)
     opts = dict(opts)
     ds = make_mixture(opts.pop("kind", "equidistant"), **opts)
     return ds, ds
 
 
+def _check_mnist(opts: dict) -> None:
+    _check_options("mnist", opts, {"root", "digits", "split"})
+
+
+def _check_cifar10(opts: dict) -> None:
+    _check_options("cifar10", opts, {"root", "split", "classes"})
+
+
 def _load_mnist(opts: dict):
     from gan import data as gdata
 
-    _check_options("mnist", opts, {"root", "digits", "split"})
+    _check_mnist(opts)
     if opts.get("root") is None:
         loaded = gdata.load_mnist_offline(digits=opts.get("digits"))
     else:
@@ -120,7 +143,7 @@ def _load_mnist(opts: dict):
 def _load_cifar10(opts: dict):
     from gan import data as gdata
 
-    _check_options("cifar10", opts, {"root", "split", "classes"})
+    _check_cifar10(opts)
     if opts.get("root") is None:
         raise ValueError("cifar10 data needs data_options.root (a directory holding CIFAR-10)")
     loaded = gdata.load_cifar10(opts["root"], opts.get("split", "train"), classes=opts.get("classes"))
@@ -129,16 +152,21 @@ def _load_cifar10(opts: dict):
 
 @dataclass(frozen=True)
 class DataSource:
-    """A training set: ``load(data_options) -> (source, dataset)``; ``finite`` unless endless draws."""
+    """A training set: ``load(data_options) -> (source, dataset)``; ``finite`` unless endless draws.
+
+    ``check(data_options)`` raises :class:`ValueError` naming an unknown option or kind; it
+    runs when the config is built, so a bad option is refused before any training starts.
+    """
 
     load: Callable[[dict], tuple]
     finite: bool
+    check: Callable[[dict], None] = lambda opts: None
 
 
 DATA_SOURCES: dict[str, DataSource] = {
-    "mixture": DataSource(_load_mixture, finite=False),
-    "mnist": DataSource(_load_mnist, finite=True),
-    "cifar10": DataSource(_load_cifar10, finite=True),
+    "mixture": DataSource(_load_mixture, finite=False, check=_check_mixture),
+    "mnist": DataSource(_load_mnist, finite=True, check=_check_mnist),
+    "cifar10": DataSource(_load_cifar10, finite=True, check=_check_cifar10),
 }
 
 

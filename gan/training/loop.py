@@ -26,7 +26,9 @@ latents, real batches and interpolation weights.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -39,12 +41,13 @@ from torch import nn
 
 from gan import _rundir as layout
 from gan._util import derived_seed, resolve_device, torch_generator
+from gan.errors import CorruptRunError
 
 from . import _tensorboard as tb
 from . import distributed as tdist
 from .builders import S_DATA, S_EVAL, S_INTERP, S_LATENT, build_mi_head, build_networks, build_sampler
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import TrainConfig, run_config
 from .data_streams import build_data, open_stream
 from .loss import WGANGPLoss
 
@@ -127,9 +130,15 @@ def train(config, run_dir, *, resume: bool = False, quiet: bool = False, loss=No
     run_dir = Path(run_dir)
 
     device = resolve_device(cfg.device)  # resolved once, here
+    if resume:
+        run_config(run_dir)  # a run directory, and its config.json readable and valid
+    elif not tdist.launched_by_torchrun() or os.environ.get("RANK", "0") == "0":
+        layout.check_new_run_dir(run_dir)  # before the lock file is created (checked again under it)
     info, device = tdist.setup(device)
     try:
-        return _train(cfg, run_dir, device, info, resume=resume, quiet=quiet, loss=loss, callback=callback)
+        # one process at a time per run directory (rank 0 holds the lock for the whole job)
+        with layout.lock_run(run_dir) if info.is_main else contextlib.nullcontext():
+            return _train(cfg, run_dir, device, info, resume=resume, quiet=quiet, loss=loss, callback=callback)
     finally:
         tdist.teardown(info)
 
@@ -171,7 +180,7 @@ def _train(cfg, run_dir, device, info, *, resume, quiet, loss, callback) -> Trai
 
     step = 0
     if ckpt is not None:
-        step = _restore(ckpt, modules, streams, info)
+        step = _restore(ckpt, modules, streams, info, run_dir / layout.CHECKPOINT_NAME)
     else:
         tdist.broadcast_module(G, info)  # equal already (same seed); cheap insurance
         tdist.broadcast_module(D, info)
@@ -281,18 +290,30 @@ def _train(cfg, run_dir, device, info, *, resume, quiet, loss, callback) -> Trai
 # ---------------------------------------------------------------------------------------
 # Helpers of the loop, in the order it uses them
 # ---------------------------------------------------------------------------------------
+def _read_checkpoint(path: Path) -> dict:
+    return layout.check_checkpoint(load_checkpoint(path), path)
+
+
 def _checked_checkpoint(cfg: TrainConfig, run_dir: Path, resume: bool, info) -> dict | None:
-    """Refuse to overwrite a run (rank 0 checks); on resume every rank gets the checkpoint."""
+    """Refuse to overwrite a run (rank 0 checks); on resume every rank gets the checkpoint.
+
+    A run resumed before its first checkpoint (it died early) has none: it starts again
+    from step 0 with its saved settings, which gives the numbers of a fresh run.
+    """
     ckpt = None
+    path = run_dir / layout.CHECKPOINT_NAME
     if info.is_main:
         if resume:
-            ckpt = load_checkpoint(run_dir / layout.CHECKPOINT_NAME)
-            layout.check_resumable(ckpt, cfg.to_dict(), run_dir)
+            if path.exists():
+                ckpt = _read_checkpoint(path)
+                layout.check_resumable(ckpt, cfg.to_dict(), run_dir)
+            else:
+                layout.check_same_settings(run_config(run_dir).to_dict(), cfg.to_dict(), run_dir)
         else:
             layout.check_new_run_dir(run_dir)
     tdist.barrier(info)
-    if resume and not info.is_main:
-        ckpt = load_checkpoint(run_dir / layout.CHECKPOINT_NAME)
+    if resume and not info.is_main and path.exists():
+        ckpt = _read_checkpoint(path)
     return ckpt
 
 
@@ -321,15 +342,21 @@ class _Streams:
         self.data.load_state_dict(state["data"])
 
 
-def _restore(ckpt: dict, modules: dict, streams: _Streams, info) -> int:
+def _restore(ckpt: dict, modules: dict, streams: _Streams, info, path: Path) -> int:
     """Load weights, optimisers and this rank's streams; return the checkpoint's step."""
-    for key, module in modules.items():
-        if module is not None:
-            module.load_state_dict(ckpt[key])
     rngs = ckpt["rng"]
     if len(rngs) != info.world_size:
         raise ValueError(f"the checkpoint holds {len(rngs)} process streams; resume with as many processes, not {info.world_size}")
-    streams.load(rngs[info.rank])
+    try:
+        for key, module in modules.items():
+            if module is not None:
+                if ckpt[key] is None:
+                    raise KeyError(f"no state for {key!r}")
+                module.load_state_dict(ckpt[key])
+        streams.load(rngs[info.rank])
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise CorruptRunError(path, f"does not fit the run's networks and streams: {type(exc).__name__}: {reason}") from exc
     return int(ckpt["step"])
 
 

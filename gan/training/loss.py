@@ -36,10 +36,34 @@ def gradient_penalty(critic, x_hat: torch.Tensor, scores: torch.Tensor | None = 
     ``x_hat`` holds each sample's own gradient. The norm is
     :math:`\\sqrt{\\lVert g\\rVert^2 + 10^{-12}}`, so the penalty stays differentiable at a
     zero gradient; the shift is below float32 resolution elsewhere.
+
+    Raises
+    ------
+    TypeError
+        ``critic`` not callable, ``x_hat`` or ``scores`` not a tensor.
+    ValueError
+        ``x_hat`` not floating point or without a batch dimension, ``scores`` of another
+        shape than ``(n,)``, or given while ``x_hat`` does not require grad.
     """
+    if not callable(critic):
+        raise TypeError(f"critic must be callable, got {type(critic).__name__}")
+    if not isinstance(x_hat, torch.Tensor):
+        raise TypeError(f"x_hat must be a torch.Tensor, got {type(x_hat).__name__}")
+    if x_hat.dim() < 1 or x_hat.shape[0] < 1 or not x_hat.is_floating_point():
+        raise ValueError(f"x_hat must be a floating-point tensor of shape (n >= 1, ...), got {x_hat.dtype} {tuple(x_hat.shape)}")
+    if scores is not None:
+        if not isinstance(scores, torch.Tensor):
+            raise TypeError(f"scores must be a torch.Tensor or None, got {type(scores).__name__}")
+        if tuple(scores.shape) != (x_hat.shape[0],):
+            raise ValueError(f"scores must have shape ({x_hat.shape[0]},) like x_hat's batch, got {tuple(scores.shape)}")
+        if not x_hat.requires_grad:
+            raise ValueError("x_hat must require grad when scores are given (scores = critic(x_hat))")
     if scores is None:
         x_hat = x_hat.detach().requires_grad_(True)
         scores = critic(x_hat)
+        if not isinstance(scores, torch.Tensor) or tuple(scores.shape) != (x_hat.shape[0],):
+            got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+            raise ValueError(f"critic(x_hat) must return scores of shape ({x_hat.shape[0]},), got {got}")
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + 1e-12)
     return (norm - 1.0).pow(2).mean()
