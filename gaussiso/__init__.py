@@ -22,7 +22,14 @@ from . import bounds, modes, planar, utils  # noqa: E402
 from ._estimate import Estimate  # noqa: E402
 from ._generator import OptimalGenerator  # noqa: E402
 from ._measure import cell_measures, eps_boundary_measure, gaussian_perimeter, isoperimetric_profile  # noqa: E402
+from ._optimal_partition import (  # noqa: E402
+    OptimalPartition,
+    candidate_perimeters,
+    optimal_partition,
+    probe_eps_boundary,
+)
 from ._partition import VoronoiPartition, random_rotation, simplex_vertices, simplicial_cluster  # noqa: E402
+from ._power_diagram import PowerDiagram  # noqa: E402
 
 __all__ = [
     # results
@@ -37,6 +44,12 @@ __all__ = [
     "cell_measures",
     "gaussian_perimeter",
     "isoperimetric_profile",
+    # numerically optimal partitions (m > d + 1 included)
+    "optimal_partition",
+    "OptimalPartition",
+    "PowerDiagram",
+    "candidate_perimeters",
+    "probe_eps_boundary",
     # the optimal generator G*_eps
     "OptimalGenerator",
     # modules
