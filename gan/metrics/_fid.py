@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan._checks import as_float_array
+
 __all__ = ["FeatureStats", "frechet_distance", "fid"]
 
 
@@ -122,15 +124,30 @@ class FeatureStats:
         return f"FeatureStats(dim={self.dim}, count={self.count})"
 
 
+#: Relative tolerance of the symmetry and positive semi-definiteness checks of a covariance.
+_COV_RTOL = 1e-8
+
+
 def _check_mean_cov(mu, sigma, name):
-    mu = np.asarray(mu, dtype=np.float64)
-    sigma = np.asarray(sigma, dtype=np.float64)
-    if mu.ndim != 1:
-        raise ValueError(f"mu{name} must have shape (D,), got {mu.shape}")
+    mu = as_float_array(mu, f"mu{name}", ndim=1, finite=False)
+    sigma = as_float_array(sigma, f"sigma{name}", ndim=2, finite=False)
+    if mu.size < 1:
+        raise ValueError(f"mu{name} must hold at least one coordinate, got shape {mu.shape}")
     if sigma.shape != (mu.size, mu.size):
         raise ValueError(f"sigma{name} must have shape ({mu.size}, {mu.size}), got {sigma.shape}")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
-        raise ValueError(f"mu{name} and sigma{name} must be finite")
+    if not np.all(np.isfinite(mu)):
+        raise ValueError(f"mu{name} must be finite (no NaN or inf)")
+    if not np.all(np.isfinite(sigma)):
+        raise ValueError(f"sigma{name} must be finite (no NaN or inf)")
+    scale = float(np.abs(sigma).max())
+    asym = float(np.abs(sigma - sigma.T).max())
+    if asym > _COV_RTOL * scale:
+        raise ValueError(f"sigma{name} must be symmetric (a covariance), got max |S - S^T| = {asym:.3g} "
+                         f"against max |S| = {scale:.3g}")
+    w_min = float(np.linalg.eigvalsh(0.5 * (sigma + sigma.T))[0]) if scale > 0 else 0.0
+    if w_min < -_COV_RTOL * mu.size * scale:
+        raise ValueError(f"sigma{name} must be positive semi-definite (a covariance), got smallest "
+                         f"eigenvalue {w_min:.3g} against max |S| = {scale:.3g}")
     return mu, sigma
 
 
@@ -157,7 +174,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     ----------
     mu1, mu2 : array_like, shape (D,)
     sigma1, sigma2 : array_like, shape (D, D)
-        Symmetric positive semi-definite covariances (singular ones are fine).
+        Symmetric positive semi-definite covariances (singular ones are fine). Asymmetry
+        beyond ``1e-8 max|S|`` or an eigenvalue below ``-1e-8 D max|S|`` is refused
+        (ValueError): such a matrix is no covariance and the formula would be meaningless.
 
     Returns
     -------

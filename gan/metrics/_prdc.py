@@ -18,6 +18,7 @@ blocking and chunking, the Numba kernels or torch route) is :mod:`gan.metrics._p
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -130,6 +131,36 @@ def _check_ks(nearest_k, conv, n_real, n_fake):
     return single, sorted(set(out)), out
 
 
+#: Squared row norms outside ``[2**-_LOG2_SAFE, 2**_LOG2_SAFE]`` would overflow, or lose the
+#: relative accuracy the error bounds assume (subnormals), in float32 squared distances.
+_LOG2_SAFE = 100
+
+
+def _rescale(real_t, fake_t):
+    """Both sets multiplied by one power of two when their squared norms leave the float32-safe
+    range; otherwise returned as they are (the numbers of ordinary inputs never change).
+
+    All four statistics (and realism) depend only on comparisons of distances, which a common
+    positive factor leaves unchanged; a power of two changes no rounding (the second tier's
+    float64 and float32 roundings scale exactly), so the result is the reference's on features
+    whose squared distances are representable. The reference itself overflows beyond that
+    (its float32 route from squared distances of about ``3e38``, its float64 route from
+    ``1e308``) and underflows at the other end, so there it is not followed.
+    """
+    with torch.no_grad():
+        amax = max(float(real_t.abs().max()), float(fake_t.abs().max()))
+        if amax == 0.0:
+            return real_t, fake_t
+        e = math.frexp(amax)[1]  # amax in [2**(e-1), 2**e)
+        # max squared row norm, computed in a scaled space so that float64 cannot overflow
+        msq = max(float((t.double() * 2.0**-e).square().sum(1).max()) for t in (real_t, fake_t))
+        log2_msq = 2 * e + math.log2(msq) if msq > 0 else -math.inf
+        if -_LOG2_SAFE <= log2_msq <= _LOG2_SAFE - 2:
+            return real_t, fake_t
+        # multiply in float64 (exact for a power of two), then back to the input dtype
+        return tuple((t.double() * 2.0**-e).to(t.dtype) for t in (real_t, fake_t))
+
+
 # ----------------------------------------------------------------------------------------
 # public function
 
@@ -185,7 +216,11 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
         \\mathrm{Cov} = \\frac1{n_r}\\sum_i 1[\\min_j d_{ij} < R_i].
 
     All four come from one pass over blocks of the real x fake distances; nothing of size
-    ``n_real * n_fake`` is stored. See the module documentation for how exact agreement with
+    ``n_real * n_fake`` is stored. The four numbers are invariant to a common positive scale
+    of both sets: features whose squared norms fall outside ``[2**-100, 2**98]`` are first
+    multiplied by one power of two (which changes no rounding), so huge or tiny features give
+    the reference's numbers at a representable scale (the reference itself overflows or
+    underflows there). NaN or infinite features are refused. See the module documentation for how exact agreement with
     the reference rounding is obtained.
 
     Examples
@@ -215,6 +250,7 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
         raise TypeError(f"realism must be True or False, got {realism!r}")
     n_r, n_f = real_t.shape[0], fake_t.shape[0]
     single, ks, _ = _check_ks(nearest_k, conv, n_r, n_f)
+    real_t, fake_t = _rescale(real_t, fake_t)
     with torch.no_grad():
         res = _compute(real_t, fake_t, ks, conv, dev, block_size, realism)
     return res[ks[0]] if single else res
