@@ -97,3 +97,34 @@ def as_labels(x, name: str, *, low: int = -1) -> np.ndarray:
     if a.size and a.min() < low:
         raise ValueError(f"{name} must hold labels >= {low}, got {int(a.min())}")
     return a
+
+
+def probe_generator(G, z1, name: str = "z", gname: str = "G") -> None:
+    """Evaluate ``G`` on one latent ``z1`` (shape (1, d)) so that a latent of the wrong size
+    gives an error naming the argument, not a shape error from inside the generator."""
+    import torch
+
+    try:
+        with torch.no_grad():
+            out = G(z1)
+    except (RuntimeError, IndexError) as exc:
+        raise ValueError(f"{gname} cannot be evaluated at {name} of shape (n, {z1.shape[1]}) (a latent of the "
+                         f"wrong size?): {exc}") from None
+    if not isinstance(out, torch.Tensor) or out.ndim < 1 or out.shape[0] != 1:
+        raise TypeError(f"{gname} must map {name} of shape (n, d) to a tensor of shape (n, ...), got "
+                        f"{type(out).__name__} {tuple(getattr(out, 'shape', ()))}")
+
+
+def as_latent_tensor(z, name: str = "z"):
+    """``z`` as a real floating torch.Tensor of shape (n, d), n, d >= 1, with finite entries."""
+    import torch
+
+    if not isinstance(z, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape (n, d), got {type(z).__name__}")
+    if not z.is_floating_point():
+        raise TypeError(f"{name} must be a real floating tensor, got dtype {z.dtype}")
+    if z.ndim != 2 or z.shape[0] < 1 or z.shape[1] < 1:
+        raise ValueError(f"{name} must have shape (n, d) with n, d >= 1, got {tuple(z.shape)}")
+    if not bool(torch.isfinite(z).all()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return z

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from gan._checks import as_float_array, check_callable, check_int, check_positive_float, check_real
+from gan._checks import as_float_array, check_callable, probe_generator, check_int, check_positive_float, check_real
 
 from .results import LipschitzEstimate
 
@@ -115,21 +115,23 @@ def _device_dtype(G):
         return None, (torch.float32 if isinstance(G, torch.nn.Module) else torch.float64)
 
 
-def _to_tensor(G, z) -> torch.Tensor:
+def _to_tensor(G, z, name: str = "z", *, probe: bool = True) -> torch.Tensor:
     """``z`` as a tensor for ``G``: tensors keep their device and floating dtype; arrays take
     the module's parameter device and dtype (float64 for plain functions)."""
     check_callable(G, "G")
     if isinstance(z, torch.Tensor):
         if z.is_complex():
-            raise TypeError(f"z must be real, got dtype {z.dtype}")
+            raise TypeError(f"{name} must be real, got dtype {z.dtype}")
         t = z.float() if z.dtype not in (torch.float32, torch.float64) else z
     else:
         device, dtype = _device_dtype(G)
-        t = torch.as_tensor(as_float_array(z, "z", finite=False), dtype=dtype, device=device)
+        t = torch.as_tensor(as_float_array(z, name, finite=False), dtype=dtype, device=device)
     if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 1:
-        raise ValueError(f"z must have shape (n, d) with n, d >= 1, got {tuple(t.shape)}")
+        raise ValueError(f"{name} must have shape (n, d) with n, d >= 1, got {tuple(t.shape)}")
     if not bool(torch.isfinite(t).all()):
-        raise ValueError("z must be finite (no NaN or inf)")
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if probe:
+        probe_generator(G, t[:1], name)
     return t
 
 
@@ -247,6 +249,8 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
             b = a + float(delta) * u[s:s + chunk_size]
             ratios.append(((f(b).double() - f(a).double()).norm(dim=1) / float(delta)).cpu().numpy())
     ratios = np.concatenate(ratios)
+    if not np.all(np.isfinite(ratios)):
+        raise ValueError(f"G is not finite at z + delta * u for delta={delta} (too large for G's range?)")
     spec = jacobian_geometry(G, zt, chunk_size=chunk_size)["spectral_norm"]
     return LipschitzEstimate(
         estimate=float(max(ratios.max(), spec.max())),
@@ -310,7 +314,7 @@ def latent_slice(basis, extent: float = 3.0, resolution: int = 200, *, origin=No
     if origin is not None:
         origin = as_float_array(origin, "origin")
         if origin.shape != (B.shape[1],):
-            raise ValueError(f"origin must have shape ({B.shape[1]},), got {origin.shape}")
+            raise ValueError(f"origin must have shape ({B.shape[1]},) to match basis, got {origin.shape}")
     q, r = np.linalg.qr(B.T)
     if np.min(np.abs(np.diag(r))) < 1e-12:
         raise ValueError("basis must hold two linearly independent directions")

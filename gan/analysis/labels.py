@@ -35,7 +35,7 @@ def _as_2d_float64(x, name: str) -> np.ndarray:
     a = as_float_array(x, name, finite=False)
     if a.ndim < 2:
         raise ValueError(f"{name} must have shape (n, D), got shape {a.shape}")
-    a = a.reshape(a.shape[0], -1)
+    a = a.reshape(a.shape[0], int(np.prod(a.shape[1:])))
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return a
@@ -101,6 +101,8 @@ def label_by_classifier(x, classifier, threshold: float = 0.8, *, batch_size: in
     -------
     ndarray of int64, shape (n,)
     """
+    if not isinstance(x, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"x must be a torch.Tensor or ndarray of images, got {type(x).__name__}")
     t = check_real(threshold, "threshold", low=0.0, high=1.0)
     batch_size = check_int(batch_size, "batch_size", low=1)
     if not callable(getattr(classifier, "predict", None)):
@@ -196,6 +198,8 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
     if np.any(k > n):
         raise ValueError(f"k must be <= n (successes among n trials), got k={k} and n={n}")
     z = check_positive_float(z, "z")
+    if z > 1e3:  # z * z would lose everything (and overflow beyond 1e154); 40 is p ~ 1e-350
+        raise ValueError(f"z must be a normal quantile <= 1000, got {z}")
     p = k / n
     den = 1.0 + z * z / n
     mid = (p + z * z / (2 * n)) / den

@@ -185,9 +185,11 @@ def fit_simplicial(z, labels, *, method: str = "means", min_count: int = 2, logr
                                   logreg_weights=logreg_weights)
     k, d = v.shape
     if k < 2:
-        raise ValueError(f"need at least 2 classes to fit a simplicial cluster, got {k}")
+        raise ValueError(f"labels must hold at least 2 classes (with min_count={min_count} latents each) to fit "
+                         f"a simplicial cluster, got {k}")
     if k > d + 1:
-        raise ValueError(f"no simplicial cluster of {k} cells exists in dimension d = {d} (needs k <= d + 1)")
+        raise ValueError(f"labels hold {k} classes: no simplicial cluster of {k} cells exists in dimension "
+                         f"d = {d} of z (needs k <= d + 1)")
     s = simplicial_cluster(k, d).seeds  # canonical (k, d)
     # min ||s Q^T - v||_F over orthogonal Q: Q^T = U V^T with s^T v = U S V^T
     u_, _, vt = np.linalg.svd(s.T @ v)

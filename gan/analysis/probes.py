@@ -92,11 +92,16 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     if lab.size == 0:
         raise ValueError("labels must hold at least one label")
     l2 = check_positive_float(l2, "l2", allow_zero=True)
+    if l2 > 1e6:
+        raise ValueError(f"l2 must be <= 1e6 (beyond, W is 0 up to float32 rounding), got {l2}")
     max_iter = check_int(max_iter, "max_iter", low=1)
     dev = resolve_device("auto" if device is None else device)
     za = as_float_array(z, "z", ndim=2)
     if za.shape[0] != lab.size or za.shape[1] < 1:
         raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
+    if za.size and float(np.abs(za).max()) > 1e30:
+        raise ValueError(f"z must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(za).max()):.3g}; "
+                         "rescale the latents")
     x = _as_tensor(za, dev)
     classes, y = np.unique(lab, return_inverse=True)
     k = classes.size
@@ -153,6 +158,9 @@ def logreg_accuracy(z_train, y_train, z_test, y_test, *, l2: float = 1e-6, max_i
     if ztr.shape[1] != zte.shape[1] or ztr.shape[1] < 1:
         raise ValueError(f"z_train and z_test must have the same number d >= 1 of columns, got {ztr.shape} "
                          f"and {zte.shape}")
+    for nm, arr in (("z_train", ztr), ("z_test", zte)):
+        if arr.size and float(np.abs(arr).max()) > 1e30:
+            raise ValueError(f"{nm} must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(arr).max()):.3g}")
     keep_tr, keep_te = ytr != OUTSIDE, yte != OUTSIDE
     if keep_tr.sum() == 0 or keep_te.sum() == 0:
         raise ValueError("no labelled latent (all are outside): LogReg accuracy is undefined")

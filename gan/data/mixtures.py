@@ -192,7 +192,7 @@ def make_mixture(name, **kw) -> MixtureDataset:
     >>> make_mixture("grid25").centers[:2].tolist()
     [[-4.0, -4.0], [-4.0, -2.0]]
     """
-    if name not in MIXTURES:
+    if not isinstance(name, str) or name not in MIXTURES:
         raise ValueError(f"name must be one of {sorted(MIXTURES)}, got {name!r}")
     try:
         return MIXTURES[name](**kw)

@@ -81,9 +81,13 @@ class FeatureStats:
         if self._shift is None:
             self._init(x.shape[1], x.mean(axis=0))
         y = x - self._shift
+        s, o = y.sum(axis=0), y.T @ y
+        if not (np.all(np.isfinite(o)) and np.all(np.isfinite(self._outer + o))):
+            raise ValueError(f"batch: the sums of products of features of magnitude up to {np.abs(x).max():.3g} "
+                             "overflow float64; rescale the features")
         self.count += x.shape[0]
-        self._sum += y.sum(axis=0)
-        self._outer += y.T @ y
+        self._sum += s
+        self._outer += o
         return self
 
     def merge(self, other: "FeatureStats") -> "FeatureStats":
@@ -134,7 +138,8 @@ def _check_mean_cov(mu, sigma, name):
     if mu.size < 1:
         raise ValueError(f"mu{name} must hold at least one coordinate, got shape {mu.shape}")
     if sigma.shape != (mu.size, mu.size):
-        raise ValueError(f"sigma{name} must have shape ({mu.size}, {mu.size}), got {sigma.shape}")
+        raise ValueError(f"sigma{name} must have shape ({mu.size}, {mu.size}) to match mu{name} of shape "
+                         f"{mu.shape}, got {sigma.shape}")
     if not np.all(np.isfinite(mu)):
         raise ValueError(f"mu{name} must be finite (no NaN or inf)")
     if not np.all(np.isfinite(sigma)):
@@ -228,9 +233,15 @@ def fid(real_features, fake_features) -> float:
             a = _as_features(f, name)
             if a.shape[0] < 2:
                 raise ValueError(f"{name} needs at least 2 samples, got {a.shape[0]}")
-            f = FeatureStats().update(a)
+            try:
+                f = FeatureStats().update(a)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        elif f.count < 2:
+            raise ValueError(f"{name} needs at least 2 samples, got a FeatureStats of {f.count}")
         stats.append(f)
     s1, s2 = stats
     if s1.dim != s2.dim:
-        raise ValueError(f"feature dimensions differ: {s1.dim} and {s2.dim}")
+        raise ValueError(f"real_features and fake_features must have the same number of features, got "
+                         f"{s1.dim} and {s2.dim}")
     return frechet_distance(s1.mean, s1.cov, s2.mean, s2.cov)

@@ -38,7 +38,8 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
         ``"proportions_hq"`` : ndarray (m,), the same among high-quality samples (sums to 1;
         all zeros when there are none);
         ``"min_proportion"``, ``"max_proportion"`` : float, extremes of ``proportions_hq``;
-        ``"variance_to_mean_ratio"`` : float, see Notes.
+        ``"variance_to_mean_ratio"`` : float, see Notes (NaN, undefined, when no sample is
+        high quality).
 
     Notes
     -----
@@ -74,6 +75,12 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     radius = check_positive_float(radius, "radius")
     min_count = check_int(min_count, "min_count", low=1)
     n, m = x.shape[0], c.shape[0]
+    # Nearest centers and the radius test are invariant to a common positive scale: rescale
+    # by a power of two (no rounding) when squared distances could overflow float64.
+    amax = max(float(np.abs(x).max()), float(np.abs(c).max()))
+    if amax > 2.0**400:
+        e = -np.frexp(amax)[1]
+        x, c, radius = np.ldexp(x, e), np.ldexp(c, e), float(np.ldexp(radius, e))
 
     # squared distances by blocks of samples, to keep memory at O(block * m)
     nearest = np.empty(n, dtype=np.int64)

@@ -232,7 +232,7 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
     >>> out["precision"], out["coverage"]
     (0.0, 0.0)
     """
-    if convention not in CONVENTIONS:
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {sorted(CONVENTIONS)}, got {convention!r}")
     conv = CONVENTIONS[convention]
     dev = resolve_device(device)
