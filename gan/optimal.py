@@ -98,6 +98,8 @@ class OptimalGeneratorModule(nn.Module):
             raise TypeError(f"out_dtype must be a torch floating dtype, got {out_dtype!r}")
         # Validation and the derived constants come from the numpy class (one source of truth).
         part = gaussiso.VoronoiPartition(as_float_array(seeds, "seeds", ndim=2, finite=False))
+        centers = as_float_array(centers, "centers", finite=False)
+        radii = None if radii is None else as_float_array(radii, "radii", finite=False)
         self._numpy = gaussiso.OptimalGenerator(
             centers, eps, latent_dim=part.d, partition=part, radii=radii, rule=rule
         )

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan._checks import as_float_array
 from gaussiso.utils import as_generator
-from gaussiso.utils import check_array, check_int, check_positive_float
+from gaussiso.utils import check_int, check_positive_float
 from gaussiso.modes import aligned_centers, equidistant_centers
 
 __all__ = ["MixtureDataset", "make_mixture", "MIXTURES"]
@@ -66,14 +67,14 @@ class MixtureDataset:
     support_radius: float | None = None
 
     def __post_init__(self):
-        c = check_array(self.centers, "centers", ndim=2)
+        c = as_float_array(self.centers, "centers", ndim=2)
         if c.shape[0] < 1 or c.shape[1] < 1:
             raise ValueError(f"centers must have shape (m, D) with m, D >= 1, got {c.shape}")
         std = check_positive_float(self.std, "std")
         if self.weights is None:
             w = np.full(c.shape[0], 1.0 / c.shape[0])
         else:
-            w = check_array(self.weights, "weights", ndim=1)
+            w = as_float_array(self.weights, "weights", ndim=1)
             if w.shape[0] != c.shape[0]:
                 raise ValueError(f"weights must have shape ({c.shape[0]},), got {w.shape}")
             if np.any(w < 0) or w.sum() <= 0:

@@ -24,10 +24,7 @@ def _as_features(x, name) -> np.ndarray:
             x = x.detach().cpu().double().numpy()
     except ImportError:  # pragma: no cover - torch is a dependency of gan
         pass
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    a = as_float_array(x, name, finite=False)
     if a.ndim != 2:
         raise ValueError(f"{name} must have shape (n, D), got shape {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -81,8 +78,10 @@ class FeatureStats:
         if self._shift is None:
             self._init(x.shape[1], x.mean(axis=0))
         y = x - self._shift
-        s, o = y.sum(axis=0), y.T @ y
-        if not (np.all(np.isfinite(o)) and np.all(np.isfinite(self._outer + o))):
+        with np.errstate(over="ignore", invalid="ignore"):
+            s, o = y.sum(axis=0), y.T @ y
+            ok = np.all(np.isfinite(o)) and np.all(np.isfinite(self._outer + o))
+        if not ok:
             raise ValueError(f"batch: the sums of products of features of magnitude up to {np.abs(x).max():.3g} "
                              "overflow float64; rescale the features")
         self.count += x.shape[0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaussiso.utils import check_array, check_int, check_positive_float
+from gan._checks import as_float_array
+from gaussiso.utils import check_int, check_positive_float
 
 __all__ = ["mode_metrics"]
 
@@ -62,8 +63,8 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     >>> out["precision"], out["labels"].tolist(), out["modes_covered"]
     (0.75, [0, 1, -1, 1], 2)
     """
-    x = check_array(samples, "samples", ndim=2)
-    c = check_array(centers, "centers", ndim=2)
+    x = as_float_array(samples, "samples", ndim=2)
+    c = as_float_array(centers, "centers", ndim=2)
     if c.shape[0] < 1:
         raise ValueError("centers must hold at least one center")
     if x.shape[1] != c.shape[1]:

@@ -82,6 +82,8 @@ def _as_tensor(x, name):
             arr = np.asarray(x)
         except Exception as exc:  # pragma: no cover - defensive
             raise TypeError(f"{name} must be an array of features: {exc}") from None
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
         if arr.dtype not in (np.float32, np.float64):
