@@ -117,6 +117,20 @@ CASES = [
     ("make_sampler", lambda name, latent_dim, seed: L.make_sampler(name, latent_dim, seed=seed).sample(4).z,
      dict(name="gaussian", latent_dim=2, seed=0)),
     ("sampler.sample", lambda n: L.make_sampler("gaussian", 2).sample(n).z, dict(n=4)),
+    ("simplicial sampler", lambda n_clusters, tau, max_draws: L.make_sampler(
+        "simplicial", 3, n_clusters=n_clusters, tau=tau, max_draws=max_draws).sample(4).z,
+     dict(n_clusters=3, tau=0.5, max_draws=10_000)),
+    ("linear sampler", lambda n_clusters, tau: L.make_sampler("linear", 3, n_clusters=n_clusters, tau=tau).sample(4).z,
+     dict(n_clusters=3, tau=0.2)),
+    ("gmm sampler", lambda n_clusters, means, scales, weights: L.make_sampler(
+        "gmm", 2, n_clusters=n_clusters, means=means, scales=scales, weights=weights).sample(4).z,
+     dict(n_clusters=3, means=X2[:3], scales=0.2, weights=np.ones(3))),
+    ("deligan sampler", lambda n_clusters, sigma_init, sigma_weight: L.make_sampler(
+        "deligan", 2, n_clusters=n_clusters, sigma_init=sigma_init, sigma_weight=sigma_weight).sample(4).z,
+     dict(n_clusters=3, sigma_init=0.2, sigma_weight=1.0)),
+    ("clustergan sampler", lambda n_clusters, sigma_n, width: L.make_sampler(
+        "clustergan", 4, data_shape=(2,), n_clusters=n_clusters, sigma_n=sigma_n, width=width).sample(4).z,
+     dict(n_clusters=3, sigma_n=0.1, width=8)),
     ("simplicial_acceptance_rate", lambda tau, n_clusters, latent_dim, n_samples, seed: L.simplicial_acceptance_rate(
         tau, n_clusters, latent_dim, n_samples=n_samples, seed=seed, method="mc"),
      dict(tau=0.1, n_clusters=3, latent_dim=2, n_samples=1000, seed=0)),
@@ -149,7 +163,7 @@ CASES = [
 # The names of arguments holding arrays (the others are scalars or objects).
 _ARRAYS = {"real", "fake", "real_features", "fake_features", "mu1", "sigma1", "mu2", "sigma2", "batch", "samples",
            "centers", "x", "labels", "z", "z_train", "y_train", "z_test", "y_test", "basis", "origin", "z0", "z1",
-           "nodes", "dist", "seeds", "weights", "radii", "k", "n"}
+           "nodes", "dist", "seeds", "weights", "radii", "k", "n", "means"}
 
 
 def _bad_arrays(good):
@@ -215,6 +229,12 @@ def test_bad_argument_is_refused_or_answered(fn, kw, name, bad):
     except (TypeError, ValueError) as exc:
         msg = str(exc)
         assert name in msg or name.rstrip("s") in msg, f"message does not name {name!r}: {msg}"
+        return
+    except RuntimeError as exc:
+        # the one RuntimeError by design: a rejection sampler that accepts (almost) nothing
+        # stops after its draw budget, naming the parameter and the acceptance rate
+        msg = str(exc)
+        assert "accepted after" in msg and name in msg, msg
         return
     if not _nan_free(out):
         # only the documented undefined entries may be NaN
