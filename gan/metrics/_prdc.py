@@ -97,6 +97,8 @@ def _as_tensor(x, name):
         t = t.to(torch.float64)
     if t.shape[0] < 2:
         raise ValueError(f"{name} must hold at least 2 points, got {t.shape[0]}")
+    if t.shape[1] < 1:
+        raise ValueError(f"{name} must have at least one feature, got shape {tuple(t.shape)}")
     if not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return t
@@ -150,13 +152,24 @@ def _rescale(real_t, fake_t):
     ``1e308``) and underflows at the other end, so there it is not followed.
     """
     with torch.no_grad():
-        amax = max(float(real_t.abs().max()), float(fake_t.abs().max()))
+        amax = 0.0
+        for t in (real_t, fake_t):
+            lo, hi = torch.aminmax(t)
+            amax = max(amax, abs(float(lo)), abs(float(hi)))
         if amax == 0.0:
             return real_t, fake_t
         e = math.frexp(amax)[1]  # amax in [2**(e-1), 2**e)
-        # max squared row norm, computed in a scaled space so that float64 cannot overflow
-        msq = max(float((t.double() * 2.0**-e).square().sum(1).max()) for t in (real_t, fake_t))
-        log2_msq = 2 * e + math.log2(msq) if msq > 0 else -math.inf
+        # amax**2 <= max squared row norm <= D * amax**2: most inputs are decided here
+        lo2, hi2 = 2 * (e - 1), 2 * e + math.log2(real_t.shape[1])
+        if -_LOG2_SAFE <= lo2 and hi2 <= _LOG2_SAFE - 2:
+            return real_t, fake_t
+        # max squared row norm, computed by chunks in a scaled space (float64 cannot overflow)
+        msq = 0.0
+        for t in (real_t, fake_t):
+            step = max(1, (1 << 21) // t.shape[1])
+            for i in range(0, t.shape[0], step):
+                msq = max(msq, float((t[i:i + step].double() * 2.0**-e).square().sum(1).max()))
+        log2_msq = 2 * e + math.log2(msq)
         if -_LOG2_SAFE <= log2_msq <= _LOG2_SAFE - 2:
             return real_t, fake_t
         # multiply in float64 (exact for a power of two), then back to the input dtype
