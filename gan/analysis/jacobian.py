@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from gan._checks import as_float_array, check_callable, probe_generator, check_int, check_positive_float, check_real
+from gan._checks import as_float_array, check_callable, check_int, check_positive_float, check_real, probe_generator
 
 from .results import LipschitzEstimate
 

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gan._checks import as_float_array
-from gaussiso.utils import as_generator
-from gaussiso.utils import check_int, check_positive_float
 from gaussiso.modes import aligned_centers, equidistant_centers
+from gaussiso.utils import as_generator, check_int, check_positive_float
 
 __all__ = ["MixtureDataset", "make_mixture", "MIXTURES"]
 
