@@ -177,9 +177,9 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
     Parameters
     ----------
     k, n : int or array_like
-        Successes and trials (``n >= 1``).
+        Successes and trials: non-negative integer counts, ``n >= 1`` and ``k <= n``.
     z : float
-        Normal quantile (1.96 for 95%).
+        Normal quantile (1.96 for 95%), in ``(0, 1000]``.
 
     Returns
     -------

@@ -75,7 +75,8 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     labels : array_like of int, shape (n,)
         Class labels ``>= 0`` (filter out ``-1`` first).
     l2 : float
-        Ridge penalty ``>= 0``.
+        Ridge penalty in ``[0, 1e6]``. The fit runs in float32: latents beyond ``1e30`` in
+        magnitude are refused.
     max_iter : int
         L-BFGS iterations.
     device : str or torch.device

@@ -67,7 +67,7 @@ def jacobian_score(generator: torch.nn.Module, z: torch.Tensor, *, n_perturb: in
     n_perturb : int, default 10
         Number ``K`` of random directions per latent.
     delta : float, default 1e-3
-        Step size.
+        Step size of the finite differences, in ``[1e-30, 1e30]``.
     batch_size : int, default 256
     seed : int, default 0
         Seeds the directions (a private CPU generator; same seed, same scores).
