@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 import gaussiso
+from gan._checks import as_float_array
 from gan._util import atomic_write_json, resolve_device
 
 __all__ = ["OptimalGeneratorModule", "load_run_dir"]
@@ -78,7 +79,8 @@ class OptimalGeneratorModule(nn.Module):
     rule : {"eq8", "projection"}
         Weight rule, as in :class:`gaussiso.OptimalGenerator`.
     out_dtype : torch.dtype, default torch.float32
-        dtype of :meth:`forward`'s output; the computation runs in float64.
+        dtype of :meth:`forward`'s output; the computation runs in float64. Centers (plus
+        radii) too large for it (above a quarter of its largest value) are refused.
 
     Examples
     --------
@@ -92,12 +94,23 @@ class OptimalGeneratorModule(nn.Module):
 
     def __init__(self, seeds, centers, eps, radii=None, rule="eq8", out_dtype=torch.float32):
         super().__init__()
+        if not (isinstance(out_dtype, torch.dtype) and out_dtype.is_floating_point):
+            raise TypeError(f"out_dtype must be a torch floating dtype, got {out_dtype!r}")
         # Validation and the derived constants come from the numpy class (one source of truth).
-        part = gaussiso.VoronoiPartition(np.asarray(seeds, dtype=np.float64))
+        part = gaussiso.VoronoiPartition(as_float_array(seeds, "seeds", ndim=2, finite=False))
+        centers = as_float_array(centers, "centers", finite=False)
+        radii = None if radii is None else as_float_array(radii, "radii", finite=False)
         self._numpy = gaussiso.OptimalGenerator(
             centers, eps, latent_dim=part.d, partition=part, radii=radii, rule=rule
         )
         g = self._numpy
+        # every output lies within max|center| + max radius of the origin (a convex combination
+        # of centers plus a point of a sphere): refuse what out_dtype cannot hold (inf, NaN)
+        bound = float(np.abs(g.centers).max()) + float(np.max(g.radii, initial=0.0))
+        limit = float(torch.finfo(out_dtype).max)
+        if not bound < limit / 4:
+            raise ValueError(f"centers and radii of magnitude up to {bound:.3g} do not fit out_dtype {out_dtype} "
+                             f"(largest value {limit:.3g}); use out_dtype=torch.float64 or rescale the centers")
         self.rule = g.rule
         self.eps = g.eps
         self.out_dtype = out_dtype
@@ -146,8 +159,14 @@ class OptimalGeneratorModule(nn.Module):
         return w
 
     def _coordinates(self, z):
+        if not isinstance(z, torch.Tensor):
+            raise TypeError(f"z must be a torch.Tensor, got {type(z).__name__}")
+        if z.is_complex() or z.dtype == torch.bool:
+            raise TypeError(f"z must be a real tensor, got dtype {z.dtype}")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
+        if not bool(torch.isfinite(z).all()):
+            raise ValueError("z must be finite (no NaN or inf)")
         z = z.to(device=self.seeds.device, dtype=torch.float64)
         return (z - self._center) @ self._coords.T, z
 
@@ -234,16 +253,26 @@ def load_run_dir(run_dir, device="auto", out_dtype=torch.float32) -> OptimalGene
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"no config.json in run directory {str(run_dir)!r}")
-    cfg = json.loads(path.read_text())
+    try:
+        cfg = json.loads(path.read_text())
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{path} is not a valid JSON configuration: {exc}") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{path} must hold a JSON object, got {type(cfg).__name__}")
     if cfg.get("preset") != "optimal":
         raise ValueError(f"{path} is not an optimal-generator run (preset = {cfg.get('preset')!r})")
     missing = [k for k in ("eps", "centers", "partition_seeds") if k not in cfg]
     if missing:
         raise ValueError(f"{path} lacks the key(s) {missing}")
-    net = OptimalGeneratorModule(
-        cfg["partition_seeds"], cfg["centers"], cfg["eps"], radii=cfg.get("radii"),
-        rule=cfg.get("rule", "eq8"), out_dtype=out_dtype,
-    )
-    if int(cfg.get("m", net.m)) != net.m or int(cfg.get("latent_dim", net.latent_dim)) != net.latent_dim:
+    try:
+        net = OptimalGeneratorModule(
+            cfg["partition_seeds"], cfg["centers"], cfg["eps"], radii=cfg.get("radii"),
+            rule=cfg.get("rule", "eq8"), out_dtype=out_dtype,
+        )
+    except (TypeError, ValueError) as exc:
+        if "out_dtype" in str(exc):
+            raise
+        raise ValueError(f"{path}: invalid optimal-generator configuration: {exc}") from None
+    if cfg.get("m", net.m) != net.m or cfg.get("latent_dim", net.latent_dim) != net.latent_dim:
         raise ValueError(f"{path}: m / latent_dim do not match the stored centers and seeds")
     return net.to(resolve_device(device))

@@ -23,6 +23,8 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
+from gan._checks import as_float_array, check_callable, check_int
+
 from .jacobian import _device_dtype, _to_tensor
 
 __all__ = ["GeodesicResult", "curve_energy", "geodesic"]
@@ -80,7 +82,7 @@ def curve_energy(G: Callable, nodes) -> tuple:
     -------
     (energy, length) : floats
     """
-    t = _to_tensor(G, nodes)
+    t = _to_tensor(G, nodes, "nodes")
     with torch.no_grad():
         e, l_ = _energy_length(G, t)
     return float(e), float(l_)
@@ -111,16 +113,21 @@ def geodesic(G: Callable, z0, z1, *, n_nodes: int = 32, max_iter: int = 200,
     -------
     GeodesicResult
     """
-    a = np.asarray(z0, dtype=np.float64).ravel()
-    b = np.asarray(z1, dtype=np.float64).ravel()
+    check_callable(G, "G")
+    a = as_float_array(z0, "z0", ndim=(1, 2)).ravel()
+    b = as_float_array(z1, "z1", ndim=(1, 2)).ravel()
+    if a.size < 1:
+        raise ValueError(f"z0 must hold at least one coordinate, got shape {np.shape(z0)}")
     if a.shape != b.shape:
         raise ValueError(f"z0 and z1 must have the same shape, got {a.shape} and {b.shape}")
-    K1 = int(n_nodes)
-    if K1 < 3:
-        raise ValueError(f"n_nodes must be >= 3, got {n_nodes!r}")
+    K1 = check_int(n_nodes, "n_nodes", low=3, high=100_000)
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    if label_fn is not None:
+        check_callable(label_fn, "label_fn")
+    _to_tensor(G, a[None, :], "z0")  # a latent of the wrong size fails here, naming z0
     ts = np.linspace(0.0, 1.0, K1)[:, None]
     straight = (1 - ts) * a[None, :] + ts * b[None, :]
-    start = straight if init is None else np.asarray(init, dtype=np.float64)
+    start = straight if init is None else as_float_array(init, "init")
     if start.shape != straight.shape:
         raise ValueError(f"init must have shape {straight.shape}, got {start.shape}")
     start = start.copy()

@@ -22,6 +22,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from gan._checks import as_float_array, check_callable, check_int, check_positive_float, check_real, probe_generator
+
 from .results import LipschitzEstimate
 
 __all__ = [
@@ -82,8 +84,7 @@ def jacobian(G: Callable, z, *, chunk_size: int = 512, method: str = "auto") -> 
     torch.Tensor, shape (n, D, d)
     """
     zt = _to_tensor(G, z)
-    if zt.ndim != 2:
-        raise ValueError(f"z must have shape (n, d), got {tuple(zt.shape)}")
+    chunk_size = check_int(chunk_size, "chunk_size", low=1)
     if method not in ("auto", "vmap", "jvp"):
         raise ValueError(f"method must be 'auto', 'vmap' or 'jvp', got {method!r}")
     with torch.no_grad():
@@ -114,13 +115,24 @@ def _device_dtype(G):
         return None, (torch.float32 if isinstance(G, torch.nn.Module) else torch.float64)
 
 
-def _to_tensor(G, z) -> torch.Tensor:
+def _to_tensor(G, z, name: str = "z", *, probe: bool = True) -> torch.Tensor:
     """``z`` as a tensor for ``G``: tensors keep their device and floating dtype; arrays take
     the module's parameter device and dtype (float64 for plain functions)."""
+    check_callable(G, "G")
     if isinstance(z, torch.Tensor):
-        return z.float() if z.dtype not in (torch.float32, torch.float64) else z
-    device, dtype = _device_dtype(G)
-    return torch.as_tensor(np.asarray(z), dtype=dtype, device=device)
+        if z.is_complex():
+            raise TypeError(f"{name} must be real, got dtype {z.dtype}")
+        t = z.float() if z.dtype not in (torch.float32, torch.float64) else z
+    else:
+        device, dtype = _device_dtype(G)
+        t = torch.as_tensor(as_float_array(z, name, finite=False), dtype=dtype, device=device)
+    if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 1:
+        raise ValueError(f"{name} must have shape (n, d) with n, d >= 1, got {tuple(t.shape)}")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if probe:
+        probe_generator(G, t[:1], name)
+    return t
 
 
 def pullback_metric(G: Callable, z, **kwargs) -> torch.Tensor:
@@ -221,8 +233,10 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
     >>> round(lip.gradient, 9), lip.estimate <= 2.0 + 1e-9, lip.lipschitz_upper_bound
     (2.0, True, None)
     """
-    if not float(delta) > 0:
-        raise ValueError(f"delta must be > 0, got {delta!r}")
+    delta = check_positive_float(delta, "delta")
+    seed = check_int(seed, "seed", low=0)
+    quantile = check_real(quantile, "quantile", low=0.0, high=1.0)
+    chunk_size = check_int(chunk_size, "chunk_size", low=1)
     zt = _to_tensor(G, z)
     g = torch.Generator(device="cpu").manual_seed(int(seed))
     u = torch.randn(zt.shape, generator=g, dtype=zt.dtype).to(zt.device)
@@ -235,6 +249,8 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
             b = a + float(delta) * u[s:s + chunk_size]
             ratios.append(((f(b).double() - f(a).double()).norm(dim=1) / float(delta)).cpu().numpy())
     ratios = np.concatenate(ratios)
+    if not np.all(np.isfinite(ratios)):
+        raise ValueError(f"G is not finite at z + delta * u for delta={delta} (too large for G's range?)")
     spec = jacobian_geometry(G, zt, chunk_size=chunk_size)["spectral_norm"]
     return LipschitzEstimate(
         estimate=float(max(ratios.max(), spec.max())),
@@ -254,9 +270,9 @@ def latent_grid(extent: float = 3.0, resolution: int = 200):
     Parameters
     ----------
     extent : float
-        The grid covers ``[-extent, extent]^2``.
+        The grid covers ``[-extent, extent]^2`` (finite, ``> 0``).
     resolution : int
-        Points per side.
+        Points per side (``>= 2``).
 
     Returns
     -------
@@ -264,7 +280,9 @@ def latent_grid(extent: float = 3.0, resolution: int = 200):
         Row-major: ``points.reshape(resolution, resolution, 2)[i, j] = (x_j, y_i)``.
     xs : ndarray, shape (resolution,)
     """
-    xs = np.linspace(-float(extent), float(extent), int(resolution))
+    extent = check_positive_float(extent, "extent")
+    resolution = check_int(resolution, "resolution", low=2)
+    xs = np.linspace(-extent, extent, resolution)
     X, Y = np.meshgrid(xs, xs)
     return np.column_stack([X.ravel(), Y.ravel()]), xs
 
@@ -288,9 +306,15 @@ def latent_slice(basis, extent: float = 3.0, resolution: int = 200, *, origin=No
         The grid coordinates in the orthonormalised basis.
     xs : ndarray, shape (resolution,)
     """
-    B = np.asarray(basis, dtype=float)
+    B = as_float_array(basis, "basis")
     if B.ndim != 2 or B.shape[0] != 2:
         raise ValueError(f"basis must have shape (2, d), got {B.shape}")
+    extent = check_positive_float(extent, "extent")
+    resolution = check_int(resolution, "resolution", low=2)
+    if origin is not None:
+        origin = as_float_array(origin, "origin")
+        if origin.shape != (B.shape[1],):
+            raise ValueError(f"origin must have shape ({B.shape[1]},) to match basis, got {origin.shape}")
     q, r = np.linalg.qr(B.T)
     if np.min(np.abs(np.diag(r))) < 1e-12:
         raise ValueError("basis must hold two linearly independent directions")

@@ -14,6 +14,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from gan._checks import as_float_array, check_callable, check_int, check_positive_float, check_real
+
 from .results import PartitionStats
 
 __all__ = [
@@ -30,12 +32,13 @@ OUTSIDE = -1
 
 
 def _as_2d_float64(x, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    a = np.asarray(x, dtype=np.float64)
+    a = as_float_array(x, name, finite=False)
     if a.ndim < 2:
         raise ValueError(f"{name} must have shape (n, D), got shape {a.shape}")
-    return a.reshape(a.shape[0], -1)
+    a = a.reshape(a.shape[0], int(np.prod(a.shape[1:])))
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return a
 
 
 def label_by_nearest_mode(x, centers, radius: float) -> np.ndarray:
@@ -68,9 +71,9 @@ def label_by_nearest_mode(x, centers, radius: float) -> np.ndarray:
     c = _as_2d_float64(centers, "centers")
     if c.shape[1] != a.shape[1]:
         raise ValueError(f"centers must have shape (m, {a.shape[1]}) to match x, got {c.shape}")
-    r = float(radius)
-    if not (r >= 0):
-        raise ValueError(f"radius must be >= 0, got {radius!r}")
+    if c.shape[0] < 1:
+        raise ValueError(f"centers must hold at least one center, got shape {c.shape}")
+    r = check_positive_float(radius, "radius", allow_zero=True, allow_inf=True)
     # float64 and an explicit difference: no cancellation near the centers
     d2 = np.empty((a.shape[0], c.shape[0]))
     for i in range(c.shape[0]):
@@ -98,9 +101,12 @@ def label_by_classifier(x, classifier, threshold: float = 0.8, *, batch_size: in
     -------
     ndarray of int64, shape (n,)
     """
-    t = float(threshold)
-    if not 0.0 <= t <= 1.0:
-        raise ValueError(f"threshold must lie in [0, 1], got {threshold!r}")
+    if not isinstance(x, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"x must be a torch.Tensor or ndarray of images, got {type(x).__name__}")
+    t = check_real(threshold, "threshold", low=0.0, high=1.0)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    if not callable(getattr(classifier, "predict", None)):
+        raise TypeError(f"classifier must have a predict(x) method, got {type(classifier).__name__}")
     out = []
     for start in range(0, len(x), int(batch_size)):
         lab, conf = classifier.predict(x[start:start + batch_size])
@@ -131,6 +137,9 @@ def generator_label_fn(generator, labeller: Callable[[torch.Tensor], np.ndarray]
         ndarray of shape (n,). The tensor is moved to the generator's device when it has
         parameters.
     """
+    check_callable(generator, "generator")
+    check_callable(labeller, "labeller")
+    batch_size = check_int(batch_size, "batch_size", low=1)
     try:
         device = next(generator.parameters()).device  # type: ignore[attr-defined]
     except (AttributeError, StopIteration):
@@ -149,6 +158,14 @@ def generator_label_fn(generator, labeller: Callable[[torch.Tensor], np.ndarray]
     return label_fn
 
 
+def _counts(x, name):
+    """Counts (non-negative integer values) as a float array."""
+    a = as_float_array(x, name)
+    if np.any(a < 0) or np.any(a != np.round(a)):
+        raise ValueError(f"{name} must hold non-negative integer counts, got {x!r}")
+    return a
+
+
 def wilson_interval(k, n, z: float = 1.959963984540054):
     r"""Wilson score interval of a binomial proportion ``k / n``.
 
@@ -160,9 +177,9 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
     Parameters
     ----------
     k, n : int or array_like
-        Successes and trials (``n >= 1``).
+        Successes and trials: non-negative integer counts, ``n >= 1`` and ``k <= n``.
     z : float
-        Normal quantile (1.96 for 95%).
+        Normal quantile (1.96 for 95%), in ``(0, 1000]``.
 
     Returns
     -------
@@ -174,10 +191,15 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
     >>> round(lo, 4), round(hi, 4)
     (0.4038, 0.5962)
     """
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
+    k = _counts(k, "k")
+    n = _counts(n, "n")
     if np.any(n < 1):
         raise ValueError(f"n must be >= 1, got {n}")
+    if np.any(k > n):
+        raise ValueError(f"k must be <= n (successes among n trials), got k={k} and n={n}")
+    z = check_positive_float(z, "z")
+    if z > 1e3:  # z * z would lose everything (and overflow beyond 1e154); 40 is p ~ 1e-350
+        raise ValueError(f"z must be a normal quantile <= 1000, got {z}")
     p = k / n
     den = 1.0 + z * z / n
     mid = (p + z * z / (2 * n)) / den
@@ -212,12 +234,19 @@ def partition_stats(labels, m: int) -> PartitionStats:
         percent (the paper's balance statistic, 0 for a perfectly balanced generator);
         ``n_empty_cells``.
     """
+    if isinstance(labels, torch.Tensor):
+        labels = labels.detach().cpu().numpy()
+    if labels is None or isinstance(labels, (str, bytes)):
+        raise TypeError(f"labels must be an array of integer labels, got {type(labels).__name__} {labels!r}")
     lab = np.asarray(labels)
     if lab.ndim != 1 or lab.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D array, got shape {lab.shape}")
-    m = int(m)
-    if m < 1:
-        raise ValueError(f"m must be >= 1, got {m}")
+    if lab.dtype.kind not in "iu":
+        if lab.dtype.kind == "f" and np.all(np.isfinite(lab)) and np.all(lab == np.round(lab)):
+            lab = lab.astype(np.int64)
+        else:
+            raise TypeError(f"labels must be integers, got dtype {lab.dtype}")
+    m = check_int(m, "m", low=1)
     if lab.min() < OUTSIDE or lab.max() >= m:
         raise ValueError(f"labels must lie in [-1, {m - 1}], got range [{lab.min()}, {lab.max()}]")
     n = lab.size

@@ -45,6 +45,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from gan._checks import check_int
+
 __all__ = ["LipschitzBound", "lipschitz_upper_bound", "layer_lipschitz"]
 
 _ONE = (nn.ReLU, nn.Tanh, nn.Identity, nn.Flatten, nn.Unflatten)
@@ -153,6 +155,8 @@ def layer_lipschitz(layer: nn.Module, in_shape=None) -> float:
     >>> layer_lipschitz(lin)
     5.0
     """
+    if not isinstance(layer, nn.Module):
+        raise TypeError(f"layer must be a torch.nn.Module, got {type(layer).__name__}")
     if isinstance(layer, nn.Linear):
         w = layer.weight.detach().to("cpu", torch.float64)
         return float(torch.linalg.matrix_norm(w, ord=2))
@@ -281,6 +285,10 @@ def lipschitz_upper_bound(generator, *, latent_dim: int | None = None) -> Lipsch
     """
     from ..optimal import OptimalGeneratorModule
 
+    if not callable(generator):
+        raise TypeError(f"generator must be a torch.nn.Module, got {type(generator).__name__}")
+    if latent_dim is not None:
+        latent_dim = check_int(latent_dim, "latent_dim", low=1)
     if isinstance(generator, OptimalGeneratorModule):
         L = float(generator.lipschitz_constant)
         return LipschitzBound(L, (("G*_eps", "OptimalGeneratorModule", L),),

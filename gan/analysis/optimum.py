@@ -29,6 +29,7 @@ from typing import Optional
 
 import numpy as np
 
+from gan._checks import as_float_array, as_labels, check_int
 from gaussiso import VoronoiPartition, simplicial_cluster
 
 from .labels import OUTSIDE
@@ -116,10 +117,11 @@ def class_directions(z, labels, *, method: str = "means", min_count: int = 2, lo
     classes : ndarray of int, shape (k,)
     directions : ndarray, shape (k, d)
     """
-    za = np.asarray(z, dtype=np.float64)
-    lab = np.asarray(labels, dtype=np.int64)
-    if za.ndim != 2 or za.shape[0] != lab.size:
+    za = as_float_array(z, "z", ndim=2)
+    lab = as_labels(labels, "labels")
+    if za.shape[0] != lab.size or za.shape[1] < 1:
         raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
+    min_count = check_int(min_count, "min_count", low=1)
     if method == "means":
         classes = np.array([c for c in np.unique(lab[lab != OUTSIDE]) if np.sum(lab == c) >= min_count],
                            dtype=np.int64)
@@ -127,9 +129,14 @@ def class_directions(z, labels, *, method: str = "means", min_count: int = 2, lo
     elif method == "logreg":
         if logreg_weights is None:
             raise ValueError("method='logreg' needs logreg_weights=(W, classes)")
-        W, classes = logreg_weights
-        W = np.asarray(W, dtype=float)
-        classes = np.asarray(classes, dtype=np.int64)
+        try:
+            W, classes = logreg_weights
+        except (TypeError, ValueError):
+            raise TypeError(f"logreg_weights must be a pair (W, classes), got {type(logreg_weights).__name__}") from None
+        W = as_float_array(W, "logreg_weights W", ndim=2)
+        classes = as_labels(classes, "logreg_weights classes", low=0)
+        if W.shape != (za.shape[1], classes.size):
+            raise ValueError(f"logreg_weights W must have shape ({za.shape[1]}, {classes.size}), got {W.shape}")
         dirs = (W - W.mean(axis=1, keepdims=True)).T
     else:
         raise ValueError(f"method must be 'means' or 'logreg', got {method!r}")
@@ -178,9 +185,11 @@ def fit_simplicial(z, labels, *, method: str = "means", min_count: int = 2, logr
                                   logreg_weights=logreg_weights)
     k, d = v.shape
     if k < 2:
-        raise ValueError(f"need at least 2 classes to fit a simplicial cluster, got {k}")
+        raise ValueError(f"labels must hold at least 2 classes (with min_count={min_count} latents each) to fit "
+                         f"a simplicial cluster, got {k}")
     if k > d + 1:
-        raise ValueError(f"no simplicial cluster of {k} cells exists in dimension d = {d} (needs k <= d + 1)")
+        raise ValueError(f"labels hold {k} classes: no simplicial cluster of {k} cells exists in dimension "
+                         f"d = {d} of z (needs k <= d + 1)")
     s = simplicial_cluster(k, d).seeds  # canonical (k, d)
     # min ||s Q^T - v||_F over orthogonal Q: Q^T = U V^T with s^T v = U S V^T
     u_, _, vt = np.linalg.svd(s.T @ v)
@@ -214,10 +223,16 @@ def compare_with_simplicial(z, labels, fit: Optional[SimplicialFit] = None, **fi
         ``mean_angle_deviation_deg``, ``residual``, ``is_simplicial`` (see the module
         thresholds), ``classes``, ``seeds``, ``directions``.
     """
-    za = np.asarray(z, dtype=np.float64)
-    lab = np.asarray(labels, dtype=np.int64)
+    za = as_float_array(z, "z", ndim=2)
+    lab = as_labels(labels, "labels")
+    if za.shape[0] != lab.size:
+        raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
     if fit is None:
         fit = fit_simplicial(za, lab, **fit_kwargs)
+    elif not isinstance(fit, SimplicialFit):
+        raise TypeError(f"fit must be a SimplicialFit, got {type(fit).__name__}")
+    elif fit.seeds.shape[1] != za.shape[1]:
+        raise ValueError(f"z must have {fit.seeds.shape[1]} columns to match fit, got shape {za.shape}")
     k = fit.classes.size
     keep = np.isin(lab, fit.classes)
     n = int(keep.sum())

@@ -14,7 +14,9 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from gan._checks import as_float_array, as_labels, check_callable, check_int, check_positive_float
 from gan._util import resolve_device
+from gaussiso.utils import as_generator
 
 from .labels import OUTSIDE, wilson_interval
 
@@ -73,7 +75,8 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     labels : array_like of int, shape (n,)
         Class labels ``>= 0`` (filter out ``-1`` first).
     l2 : float
-        Ridge penalty ``>= 0``.
+        Ridge penalty in ``[0, 1e6]``. The fit runs in float32: latents beyond ``1e30`` in
+        magnitude are refused.
     max_iter : int
         L-BFGS iterations.
     device : str or torch.device
@@ -86,15 +89,21 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     classes : ndarray of int, shape (k,)
         Column ``j`` of ``W`` scores class ``classes[j]``.
     """
-    lab = np.asarray(labels, dtype=np.int64)
-    if lab.ndim != 1 or np.any(lab < 0):
-        raise ValueError("labels must be a 1-D array of class indices >= 0 (drop the outside label -1)")
-    if float(l2) < 0:
-        raise ValueError(f"l2 must be >= 0, got {l2!r}")
+    lab = as_labels(labels, "labels", low=0)
+    if lab.size == 0:
+        raise ValueError("labels must hold at least one label")
+    l2 = check_positive_float(l2, "l2", allow_zero=True)
+    if l2 > 1e6:
+        raise ValueError(f"l2 must be <= 1e6 (beyond, W is 0 up to float32 rounding), got {l2}")
+    max_iter = check_int(max_iter, "max_iter", low=1)
     dev = resolve_device("auto" if device is None else device)
-    x = _as_tensor(z, dev)
-    if x.ndim != 2 or x.shape[0] != lab.size:
-        raise ValueError(f"z must have shape ({lab.size}, d), got {tuple(x.shape)}")
+    za = as_float_array(z, "z", ndim=2)
+    if za.shape[0] != lab.size or za.shape[1] < 1:
+        raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
+    if za.size and float(np.abs(za).max()) > 1e30:
+        raise ValueError(f"z must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(za).max()):.3g}; "
+                         "rescale the latents")
+    x = _as_tensor(za, dev)
     classes, y = np.unique(lab, return_inverse=True)
     k = classes.size
     yt = torch.as_tensor(y, device=dev)
@@ -139,12 +148,20 @@ def logreg_accuracy(z_train, y_train, z_test, y_test, *, l2: float = 1e-6, max_i
     ProbeResult
         ``details``: ``W``, ``b``, ``classes``, ``n_train``.
     """
-    ytr = np.asarray(y_train, dtype=np.int64)
-    yte = np.asarray(y_test, dtype=np.int64)
-    ztr = np.asarray(z_train.detach().cpu() if isinstance(z_train, torch.Tensor) else z_train, dtype=np.float64)
-    zte = np.asarray(z_test.detach().cpu() if isinstance(z_test, torch.Tensor) else z_test, dtype=np.float64)
-    if ztr.shape[0] != ytr.size or zte.shape[0] != yte.size:
-        raise ValueError("z_train/y_train and z_test/y_test must have matching lengths")
+    ytr = as_labels(y_train, "y_train")
+    yte = as_labels(y_test, "y_test")
+    ztr = as_float_array(z_train, "z_train", ndim=2)
+    zte = as_float_array(z_test, "z_test", ndim=2)
+    if ztr.shape[0] != ytr.size:
+        raise ValueError(f"z_train must have shape ({ytr.size}, d) to match y_train, got {ztr.shape}")
+    if zte.shape[0] != yte.size:
+        raise ValueError(f"z_test must have shape ({yte.size}, d) to match y_test, got {zte.shape}")
+    if ztr.shape[1] != zte.shape[1] or ztr.shape[1] < 1:
+        raise ValueError(f"z_train and z_test must have the same number d >= 1 of columns, got {ztr.shape} "
+                         f"and {zte.shape}")
+    for nm, arr in (("z_train", ztr), ("z_test", zte)):
+        if arr.size and float(np.abs(arr).max()) > 1e30:
+            raise ValueError(f"{nm} must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(arr).max()):.3g}")
     keep_tr, keep_te = ytr != OUTSIDE, yte != OUTSIDE
     if keep_tr.sum() == 0 or keep_te.sum() == 0:
         raise ValueError("no labelled latent (all are outside): LogReg accuracy is undefined")
@@ -183,16 +200,16 @@ def convex_accuracy(label_fn: Callable, z, labels, *, n_pairs: int = 10_000,
     ProbeResult
         ``details``: ``per_class`` accuracy (dict class -> float), ``ts``.
     """
-    za = np.asarray(z.detach().cpu() if isinstance(z, torch.Tensor) else z, dtype=np.float64)
-    lab = np.asarray(labels, dtype=np.int64)
-    if za.ndim != 2 or za.shape[0] != lab.size:
+    check_callable(label_fn, "label_fn")
+    za = as_float_array(z, "z", ndim=2)
+    lab = as_labels(labels, "labels")
+    if za.shape[0] != lab.size:
         raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
-    ts = np.asarray(ts, dtype=float)
+    ts = as_float_array(ts, "ts")
     if ts.ndim != 1 or ts.size == 0 or np.any(ts <= 0) or np.any(ts >= 1):
         raise ValueError(f"ts must be a non-empty list of numbers in (0, 1), got {ts!r}")
-    if int(n_pairs) < 1:
-        raise ValueError(f"n_pairs must be >= 1, got {n_pairs!r}")
-    rng = np.random.default_rng(seed)
+    n_pairs = check_int(n_pairs, "n_pairs", low=1)
+    rng = as_generator(seed, name="seed")
     classes = [c for c in np.unique(lab[lab >= 0]) if np.sum(lab == c) >= 2]
     if not classes:
         raise ValueError("no class holds two latents: Convex accuracy is undefined")

@@ -36,6 +36,7 @@ from typing import Optional
 import numpy as np
 import torch
 
+from gan._checks import check_int, check_positive_float
 from .geodesics import geodesic
 from .jacobian import jacobian_geometry, latent_grid, latent_slice, lipschitz_estimate
 from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_nearest_mode, partition_stats,
@@ -62,8 +63,8 @@ def _draw_latents(sampler, latent_dim: int, n: int, seed: int, device) -> torch.
 def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
     """gamma(eps-boundary of the simplicial m-cluster of R^d); ``None`` when it does not apply.
 
-    ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is not a
-    positive finite number. The method is :func:`gaussiso.eps_boundary_measure`'s ``"auto"``.
+    ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is infinite;
+    a NaN, zero or negative ``eps``, or non-integer ``m``, ``d``, is refused (ValueError/TypeError). The method is :func:`gaussiso.eps_boundary_measure`'s ``"auto"``.
 
     Examples
     --------
@@ -73,7 +74,10 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
     >>> boundary_measure(5, 2, 0.1) is None  # no simplicial 5-cluster in the plane
     True
     """
-    if m < 2 or m > d + 1 or not (eps > 0) or not math.isfinite(eps):
+    m = check_int(m, "m", low=1)
+    d = check_int(d, "d", low=1)
+    eps = check_positive_float(eps, "eps", allow_inf=True)
+    if m < 2 or m > d + 1 or not math.isfinite(eps):
         return None
     import gaussiso
 
@@ -101,8 +105,15 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float) 
     """
     from gaussiso import bounds
 
-    if not (lipschitz > 0) or not math.isfinite(lipschitz):
-        raise ValueError(f"lipschitz must be a positive finite number, got {lipschitz!r}")
+    m = check_int(m, "m", low=1)
+    d = check_int(d, "d", low=1)
+    d_min = check_positive_float(d_min, "d_min")
+    d_max = check_positive_float(d_max, "d_max")
+    lipschitz = check_positive_float(lipschitz, "lipschitz")
+    if d_min > d_max:
+        raise ValueError(f"d_min must be <= d_max, got d_min={d_min} and d_max={d_max}")
+    if d_min / lipschitz == 0.0:
+        raise ValueError(f"d_min / lipschitz underflows to 0 (d_min={d_min}, lipschitz={lipschitz})")
     eps_min, eps_max = d_min / lipschitz, d_max / lipschitz
     vals = {}
     for key, fn, arg in (("corollary_3_6", lambda e: bounds.corollary_3_6(m, e), eps_min),

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaussiso.utils import as_generator
-from gaussiso.utils import check_array, check_int, check_positive_float
+from gan._checks import as_float_array
 from gaussiso.modes import aligned_centers, equidistant_centers
+from gaussiso.utils import as_generator, check_int, check_positive_float
 
 __all__ = ["MixtureDataset", "make_mixture", "MIXTURES"]
 
@@ -66,14 +66,14 @@ class MixtureDataset:
     support_radius: float | None = None
 
     def __post_init__(self):
-        c = check_array(self.centers, "centers", ndim=2)
+        c = as_float_array(self.centers, "centers", ndim=2)
         if c.shape[0] < 1 or c.shape[1] < 1:
             raise ValueError(f"centers must have shape (m, D) with m, D >= 1, got {c.shape}")
         std = check_positive_float(self.std, "std")
         if self.weights is None:
             w = np.full(c.shape[0], 1.0 / c.shape[0])
         else:
-            w = check_array(self.weights, "weights", ndim=1)
+            w = as_float_array(self.weights, "weights", ndim=1)
             if w.shape[0] != c.shape[0]:
                 raise ValueError(f"weights must have shape ({c.shape[0]},), got {w.shape}")
             if np.any(w < 0) or w.sum() <= 0:
@@ -192,7 +192,7 @@ def make_mixture(name, **kw) -> MixtureDataset:
     >>> make_mixture("grid25").centers[:2].tolist()
     [[-4.0, -4.0], [-4.0, -2.0]]
     """
-    if name not in MIXTURES:
+    if not isinstance(name, str) or name not in MIXTURES:
         raise ValueError(f"name must be one of {sorted(MIXTURES)}, got {name!r}")
     try:
         return MIXTURES[name](**kw)

@@ -256,8 +256,9 @@ def make_sampler(name: str, latent_dim: int | None, *, seed: int = 0, data_shape
     >>> tuple(b.z.shape), b.z.dtype, b.cluster
     ((4, 8), torch.float32, None)
     """
-    if name not in SAMPLERS:
-        raise ValueError(f"unknown latent sampler {name!r}; registered samplers: {sorted(SAMPLERS)}")
+    if not isinstance(name, str) or name not in SAMPLERS:
+        raise ValueError(f"unknown latent sampler {name!r}: name must be one of the registered samplers "
+                         f"{sorted(SAMPLERS)}")
     cls = SAMPLERS[name]
     allowed, takes_data_shape = _options_of(cls)
     unknown = sorted(set(options) - set(allowed))

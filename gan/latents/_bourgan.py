@@ -7,7 +7,8 @@ import math
 import numpy as np
 import torch
 
-from gaussiso.utils import check_int, check_positive_float
+from gan._checks import as_float_array, check_real
+from gaussiso.utils import as_generator, check_int, check_positive_float
 
 from ._base import LatentBatch, LatentSampler, register_sampler
 
@@ -32,23 +33,49 @@ def bourgain_embedding(dist: np.ndarray, n_coords: int, *, p: float = 0.5, rng: 
     n_coords : int
         Embedding dimension ``k``.
     p : float
-        Base keep probability.
-    rng : numpy.random.Generator
+        Base keep probability, in ``(0, 1]``.
+    rng : numpy.random.Generator or int
 
     Returns
     -------
     ndarray, shape (n, k)
     """
+    dist = as_float_array(dist, "dist", ndim=2)
     n = dist.shape[0]
+    if n < 1 or dist.shape != (n, n):
+        raise ValueError(f"dist must be a square (n, n) matrix with n >= 1, got shape {dist.shape}")
+    if np.any(dist < 0):
+        raise ValueError(f"dist must hold distances >= 0, got minimum {float(dist.min())}")
+    scale = float(dist.max())
+    if float(np.abs(dist - dist.T).max()) > 1e-6 * scale:
+        raise ValueError("dist must be a symmetric distance matrix")
+    n_coords = check_int(n_coords, "n_coords", low=1)
+    p = check_real(p, "p", low=0.0, high=1.0, low_open=True)
+    rng = as_generator(rng)
     n_scales = max(1, math.ceil(math.log2(n))) if n > 1 else 1
     out = np.empty((n, n_coords))
     for t in range(n_coords):
         q = p ** (t % n_scales + 1)
-        keep = rng.random(n) < q
-        while not keep.any():
+        if -math.expm1(n * math.log1p(-q) if q < 1 else -math.inf) < 0.01:
+            # an empty subset is likely: draw the size conditionally on >= 1 (by inversion),
+            # then the subset, instead of rejection (which would take about 1 / P(non-empty))
+            keep = np.zeros(n, dtype=bool)
+            keep[rng.choice(n, _binomial_at_least_one(n, q, rng), replace=False)] = True
+        else:
             keep = rng.random(n) < q
+            while not keep.any():
+                keep = rng.random(n) < q
         out[:, t] = dist[:, keep].min(axis=1)
     return out / math.sqrt(n_coords)
+
+
+def _binomial_at_least_one(n: int, q: float, rng) -> int:
+    """A draw of Binomial(n, q) conditioned on being >= 1 (inversion of the truncated cdf)."""
+    from scipy import stats
+
+    p0 = stats.binom.pmf(0, n, q)
+    u = p0 + (1.0 - p0) * rng.random()
+    return int(min(n, max(1, stats.binom.ppf(u, n, q))))
 
 
 @register_sampler("bourgan")

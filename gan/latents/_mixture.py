@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import torch
 
+from gan._checks import as_float_array
 from gaussiso.utils import check_int, check_positive_float
 
 from ._base import LatentBatch, LatentSampler, register_sampler
@@ -14,13 +15,18 @@ from ._base import LatentBatch, LatentSampler, register_sampler
 __all__ = ["GMMSampler", "DeLiGANSampler"]
 
 
+#: Latents are float32: parameters beyond this would overflow it once multiplied or added.
+_F32_SAFE = 1e30
+
+
 def _as_matrix(value, name, shape):
-    a = torch.as_tensor(np.asarray(value, dtype=np.float64), dtype=torch.float32)
-    if tuple(a.shape) != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {tuple(a.shape)}")
-    if not torch.isfinite(a).all():
-        raise ValueError(f"{name} must be finite")
-    return a
+    arr = as_float_array(value, name)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    if arr.size and float(np.abs(arr).max()) > _F32_SAFE:
+        raise ValueError(f"{name} must be at most {_F32_SAFE:g} in magnitude (float32 latents), got "
+                         f"{float(np.abs(arr).max()):.3g}")
+    return torch.as_tensor(arr, dtype=torch.float32)
 
 
 @register_sampler("gmm")
@@ -62,9 +68,9 @@ class GMMSampler(LatentSampler):
         else:
             mu = _as_matrix(means, "means", (k, d))
         if isinstance(scales, numbers.Real) and not isinstance(scales, bool):
-            sd = torch.full((k, d), check_positive_float(scales, "scales"))
+            sd = _as_matrix(np.full((k, d), check_positive_float(scales, "scales")), "scales", (k, d))
         else:
-            arr = np.asarray(scales, dtype=np.float64)
+            arr = as_float_array(scales, "scales")
             if arr.shape == (k,):
                 arr = np.repeat(arr[:, None], d, axis=1)
             sd = _as_matrix(arr, "scales", (k, d))
@@ -73,7 +79,7 @@ class GMMSampler(LatentSampler):
         if weights is None:
             w = torch.full((k,), 1.0 / k, dtype=torch.float64)
         else:
-            w = torch.as_tensor(np.asarray(weights, dtype=np.float64))
+            w = torch.as_tensor(as_float_array(weights, "weights"))
             if tuple(w.shape) != (k,) or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
                 raise ValueError(f"weights must be {k} non-negative finite numbers with a positive sum, got {weights!r}")
             w = w / w.sum()
@@ -130,6 +136,8 @@ class DeLiGANSampler(LatentSampler):
         k = self.n_clusters = check_int(n_clusters, "n_clusters", low=1)
         self.sigma_weight = check_positive_float(sigma_weight, "sigma_weight", allow_zero=True)
         sigma_init = check_positive_float(sigma_init, "sigma_init")
+        if sigma_init > _F32_SAFE:
+            raise ValueError(f"sigma_init must be at most {_F32_SAFE:g} (float32 latents), got {sigma_init:g}")
         mu = torch.rand(k, self.latent_dim, generator=self._init_generator()) * 2 - 1
         self.mu = torch.nn.Parameter(mu)
         self.sigma = torch.nn.Parameter(torch.full((k, self.latent_dim), sigma_init))

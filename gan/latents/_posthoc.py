@@ -8,11 +8,16 @@ from contextlib import contextmanager
 
 import torch
 
+from gan._checks import as_latent_tensor, probe_generator
 from gaussiso.utils import check_int, check_positive_float
 
 from ._base import LatentBatch, LatentSampler, resolve_device
 
 __all__ = ["jacobian_score", "jacobian_truncation", "jacobian_log_volume", "polarity_sampling"]
+
+
+#: Most candidate latents the post-hoc samplers draw in one call.
+_MAX_CANDIDATES = 10**8
 
 
 @contextmanager
@@ -32,6 +37,11 @@ def _generator_device(generator: torch.nn.Module, device) -> torch.device:
     for p in generator.parameters():
         return p.device
     return torch.device("cpu")
+
+
+def _check_generator(generator):
+    if not isinstance(generator, torch.nn.Module):
+        raise TypeError(f"generator must be a torch.nn.Module, got {type(generator).__name__}")
 
 
 def _check_sampler(sampler):
@@ -57,7 +67,7 @@ def jacobian_score(generator: torch.nn.Module, z: torch.Tensor, *, n_perturb: in
     n_perturb : int, default 10
         Number ``K`` of random directions per latent.
     delta : float, default 1e-3
-        Step size.
+        Step size of the finite differences, in ``[1e-30, 1e30]``.
     batch_size : int, default 256
     seed : int, default 0
         Seeds the directions (a private CPU generator; same seed, same scores).
@@ -66,12 +76,16 @@ def jacobian_score(generator: torch.nn.Module, z: torch.Tensor, *, n_perturb: in
     -------
     torch.Tensor, shape (m,), float32, on ``z``'s device
     """
+    _check_generator(generator)
+    z = as_latent_tensor(z, "z")
     n_perturb = check_int(n_perturb, "n_perturb", low=1)
     delta = check_positive_float(delta, "delta")
+    if not 1e-30 <= delta <= 1e30:
+        raise ValueError(f"delta must be a finite-difference step in [1e-30, 1e30], got {delta}")
     batch_size = check_int(batch_size, "batch_size", low=1)
     seed = check_int(seed, "seed", low=0)
-    if z.ndim != 2:
-        raise ValueError(f"z must have shape (m, d), got {tuple(z.shape)}")
+    with _eval_mode(generator):
+        probe_generator(generator, z[:1], "z", "generator")
     g = torch.Generator(device="cpu")
     g.manual_seed(seed)
     z = z.detach()
@@ -83,8 +97,11 @@ def jacobian_score(generator: torch.nn.Module, z: torch.Tensor, *, n_perturb: in
             v = torch.randn(n_perturb, b, z.shape[1], generator=g).to(zb.device, zb.dtype)
             base = generator(zb).reshape(b, -1)
             moved = generator((zb.unsqueeze(0) + delta * v).reshape(n_perturb * b, -1)).reshape(n_perturb, b, -1)
-            sq = (moved - base.unsqueeze(0)).square().sum(dim=2) / delta**2
+            sq = ((moved - base.unsqueeze(0)) / delta).square().sum(dim=2)
             out[s : s + b] = sq.mean(dim=0).float()
+    if not bool(torch.isfinite(out).all()):
+        raise ValueError(f"the generator is not finite at z + delta * v for delta={delta} (or its scores "
+                         "overflow float32)")
     return out
 
 
@@ -134,12 +151,17 @@ def jacobian_truncation(
     >>> jacobian_truncation(G, make_sampler("gaussian", 4), 10, keep=0.5).z.shape
     torch.Size([10, 4])
     """
+    _check_generator(generator)
     _check_sampler(sampler)
     n = check_int(n, "n", low=1)
-    if isinstance(keep, bool) or not isinstance(keep, numbers.Real) or not 0.0 < float(keep) <= 1.0:
+    if isinstance(keep, bool) or not isinstance(keep, numbers.Real):
+        raise TypeError(f"keep must be a share in (0, 1], got {type(keep).__name__} {keep!r}")
+    if not 0.0 < float(keep) <= 1.0:
         raise ValueError(f"keep must be a share in (0, 1], got {keep!r}")
     dev = _generator_device(generator, device)
     m = math.ceil(n / float(keep) - 1e-9)
+    if m > _MAX_CANDIDATES:
+        raise ValueError(f"keep={keep} would draw {m} candidates for n={n} (at most {_MAX_CANDIDATES})")
     batch = sampler.sample(m, device=dev)
     z = batch.z.detach()
     scores = jacobian_score(generator, z, n_perturb=n_perturb, delta=delta, batch_size=batch_size, seed=seed)
@@ -205,9 +227,13 @@ def jacobian_log_volume(generator: torch.nn.Module, z: torch.Tensor, *, top_k: i
     >>> jacobian_log_volume(G, torch.zeros(1, 2)).exp()  # 2 * 3
     tensor([6.], dtype=torch.float64)
     """
-    if z.ndim != 2:
-        raise ValueError(f"z must have shape (m, d), got {tuple(z.shape)}")
+    _check_generator(generator)
+    z = as_latent_tensor(z, "z")
     batch_size = check_int(batch_size, "batch_size", low=1)
+    if top_k is not None:
+        check_int(top_k, "top_k", low=1)
+    with _eval_mode(generator):
+        probe_generator(generator, z[:1], "z", "generator")
     outs = []
     with _eval_mode(generator):
         for s in range(0, z.shape[0], batch_size):
@@ -260,6 +286,7 @@ def polarity_sampling(
     -------
     LatentBatch
     """
+    _check_generator(generator)
     _check_sampler(sampler)
     n = check_int(n, "n", low=1)
     if isinstance(rho, bool) or not isinstance(rho, numbers.Real) or not math.isfinite(float(rho)):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan._checks import as_float_array
+
 __all__ = ["FeatureStats", "frechet_distance", "fid"]
 
 
@@ -22,10 +24,7 @@ def _as_features(x, name) -> np.ndarray:
             x = x.detach().cpu().double().numpy()
     except ImportError:  # pragma: no cover - torch is a dependency of gan
         pass
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    a = as_float_array(x, name, finite=False)
     if a.ndim != 2:
         raise ValueError(f"{name} must have shape (n, D), got shape {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -79,9 +78,15 @@ class FeatureStats:
         if self._shift is None:
             self._init(x.shape[1], x.mean(axis=0))
         y = x - self._shift
+        with np.errstate(over="ignore", invalid="ignore"):
+            s, o = y.sum(axis=0), y.T @ y
+            ok = np.all(np.isfinite(o)) and np.all(np.isfinite(self._outer + o))
+        if not ok:
+            raise ValueError(f"batch: the sums of products of features of magnitude up to {np.abs(x).max():.3g} "
+                             "overflow float64; rescale the features")
         self.count += x.shape[0]
-        self._sum += y.sum(axis=0)
-        self._outer += y.T @ y
+        self._sum += s
+        self._outer += o
         return self
 
     def merge(self, other: "FeatureStats") -> "FeatureStats":
@@ -122,15 +127,31 @@ class FeatureStats:
         return f"FeatureStats(dim={self.dim}, count={self.count})"
 
 
+#: Relative tolerance of the symmetry and positive semi-definiteness checks of a covariance.
+_COV_RTOL = 1e-8
+
+
 def _check_mean_cov(mu, sigma, name):
-    mu = np.asarray(mu, dtype=np.float64)
-    sigma = np.asarray(sigma, dtype=np.float64)
-    if mu.ndim != 1:
-        raise ValueError(f"mu{name} must have shape (D,), got {mu.shape}")
+    mu = as_float_array(mu, f"mu{name}", ndim=1, finite=False)
+    sigma = as_float_array(sigma, f"sigma{name}", ndim=2, finite=False)
+    if mu.size < 1:
+        raise ValueError(f"mu{name} must hold at least one coordinate, got shape {mu.shape}")
     if sigma.shape != (mu.size, mu.size):
-        raise ValueError(f"sigma{name} must have shape ({mu.size}, {mu.size}), got {sigma.shape}")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
-        raise ValueError(f"mu{name} and sigma{name} must be finite")
+        raise ValueError(f"sigma{name} must have shape ({mu.size}, {mu.size}) to match mu{name} of shape "
+                         f"{mu.shape}, got {sigma.shape}")
+    if not np.all(np.isfinite(mu)):
+        raise ValueError(f"mu{name} must be finite (no NaN or inf)")
+    if not np.all(np.isfinite(sigma)):
+        raise ValueError(f"sigma{name} must be finite (no NaN or inf)")
+    scale = float(np.abs(sigma).max())
+    asym = float(np.abs(sigma - sigma.T).max())
+    if asym > _COV_RTOL * scale:
+        raise ValueError(f"sigma{name} must be symmetric (a covariance), got max |S - S^T| = {asym:.3g} "
+                         f"against max |S| = {scale:.3g}")
+    w_min = float(np.linalg.eigvalsh(0.5 * (sigma + sigma.T))[0]) if scale > 0 else 0.0
+    if w_min < -_COV_RTOL * mu.size * scale:
+        raise ValueError(f"sigma{name} must be positive semi-definite (a covariance), got smallest "
+                         f"eigenvalue {w_min:.3g} against max |S| = {scale:.3g}")
     return mu, sigma
 
 
@@ -157,7 +178,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     ----------
     mu1, mu2 : array_like, shape (D,)
     sigma1, sigma2 : array_like, shape (D, D)
-        Symmetric positive semi-definite covariances (singular ones are fine).
+        Symmetric positive semi-definite covariances (singular ones are fine). Asymmetry
+        beyond ``1e-8 max|S|`` or an eigenvalue below ``-1e-8 D max|S|`` is refused
+        (ValueError): such a matrix is no covariance and the formula would be meaningless.
 
     Returns
     -------
@@ -209,9 +232,15 @@ def fid(real_features, fake_features) -> float:
             a = _as_features(f, name)
             if a.shape[0] < 2:
                 raise ValueError(f"{name} needs at least 2 samples, got {a.shape[0]}")
-            f = FeatureStats().update(a)
+            try:
+                f = FeatureStats().update(a)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        elif f.count < 2:
+            raise ValueError(f"{name} needs at least 2 samples, got a FeatureStats of {f.count}")
         stats.append(f)
     s1, s2 = stats
     if s1.dim != s2.dim:
-        raise ValueError(f"feature dimensions differ: {s1.dim} and {s2.dim}")
+        raise ValueError(f"real_features and fake_features must have the same number of features, got "
+                         f"{s1.dim} and {s2.dim}")
     return frechet_distance(s1.mean, s1.cov, s2.mean, s2.cov)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaussiso.utils import check_array, check_int, check_positive_float
+from gan._checks import as_float_array
+from gaussiso.utils import check_int, check_positive_float
 
 __all__ = ["mode_metrics"]
 
@@ -38,7 +39,8 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
         ``"proportions_hq"`` : ndarray (m,), the same among high-quality samples (sums to 1;
         all zeros when there are none);
         ``"min_proportion"``, ``"max_proportion"`` : float, extremes of ``proportions_hq``;
-        ``"variance_to_mean_ratio"`` : float, see Notes.
+        ``"variance_to_mean_ratio"`` : float, see Notes (NaN, undefined, when no sample is
+        high quality).
 
     Notes
     -----
@@ -61,8 +63,8 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     >>> out["precision"], out["labels"].tolist(), out["modes_covered"]
     (0.75, [0, 1, -1, 1], 2)
     """
-    x = check_array(samples, "samples", ndim=2)
-    c = check_array(centers, "centers", ndim=2)
+    x = as_float_array(samples, "samples", ndim=2)
+    c = as_float_array(centers, "centers", ndim=2)
     if c.shape[0] < 1:
         raise ValueError("centers must hold at least one center")
     if x.shape[1] != c.shape[1]:
@@ -74,6 +76,12 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     radius = check_positive_float(radius, "radius")
     min_count = check_int(min_count, "min_count", low=1)
     n, m = x.shape[0], c.shape[0]
+    # Nearest centers and the radius test are invariant to a common positive scale: rescale
+    # by a power of two (no rounding) when squared distances could overflow float64.
+    amax = max(float(np.abs(x).max()), float(np.abs(c).max()))
+    if amax > 2.0**400:
+        e = -np.frexp(amax)[1]
+        x, c, radius = np.ldexp(x, e), np.ldexp(c, e), float(np.ldexp(radius, e))
 
     # squared distances by blocks of samples, to keep memory at O(block * m)
     nearest = np.empty(n, dtype=np.int64)

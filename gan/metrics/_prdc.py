@@ -18,6 +18,7 @@ blocking and chunking, the Numba kernels or torch route) is :mod:`gan.metrics._p
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -81,6 +82,8 @@ def _as_tensor(x, name):
             arr = np.asarray(x)
         except Exception as exc:  # pragma: no cover - defensive
             raise TypeError(f"{name} must be an array of features: {exc}") from None
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
         if arr.dtype not in (np.float32, np.float64):
@@ -94,6 +97,8 @@ def _as_tensor(x, name):
         t = t.to(torch.float64)
     if t.shape[0] < 2:
         raise ValueError(f"{name} must hold at least 2 points, got {t.shape[0]}")
+    if t.shape[1] < 1:
+        raise ValueError(f"{name} must have at least one feature, got shape {tuple(t.shape)}")
     if not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return t
@@ -128,6 +133,47 @@ def _check_ks(nearest_k, conv, n_real, n_fake):
             )
         out.append(k)
     return single, sorted(set(out)), out
+
+
+#: Squared row norms outside ``[2**-_LOG2_SAFE, 2**_LOG2_SAFE]`` would overflow, or lose the
+#: relative accuracy the error bounds assume (subnormals), in float32 squared distances.
+_LOG2_SAFE = 100
+
+
+def _rescale(real_t, fake_t):
+    """Both sets multiplied by one power of two when their squared norms leave the float32-safe
+    range; otherwise returned as they are (the numbers of ordinary inputs never change).
+
+    All four statistics (and realism) depend only on comparisons of distances, which a common
+    positive factor leaves unchanged; a power of two changes no rounding (the second tier's
+    float64 and float32 roundings scale exactly), so the result is the reference's on features
+    whose squared distances are representable. The reference itself overflows beyond that
+    (its float32 route from squared distances of about ``3e38``, its float64 route from
+    ``1e308``) and underflows at the other end, so there it is not followed.
+    """
+    with torch.no_grad():
+        amax = 0.0
+        for t in (real_t, fake_t):
+            lo, hi = torch.aminmax(t)
+            amax = max(amax, abs(float(lo)), abs(float(hi)))
+        if amax == 0.0:
+            return real_t, fake_t
+        e = math.frexp(amax)[1]  # amax in [2**(e-1), 2**e)
+        # amax**2 <= max squared row norm <= D * amax**2: most inputs are decided here
+        lo2, hi2 = 2 * (e - 1), 2 * e + math.log2(real_t.shape[1])
+        if -_LOG2_SAFE <= lo2 and hi2 <= _LOG2_SAFE - 2:
+            return real_t, fake_t
+        # max squared row norm, computed by chunks in a scaled space (float64 cannot overflow)
+        msq = 0.0
+        for t in (real_t, fake_t):
+            step = max(1, (1 << 21) // t.shape[1])
+            for i in range(0, t.shape[0], step):
+                msq = max(msq, float((t[i:i + step].double() * 2.0**-e).square().sum(1).max()))
+        log2_msq = 2 * e + math.log2(msq)
+        if -_LOG2_SAFE <= log2_msq <= _LOG2_SAFE - 2:
+            return real_t, fake_t
+        # multiply in float64 (exact for a power of two), then back to the input dtype
+        return tuple((t.double() * 2.0**-e).to(t.dtype) for t in (real_t, fake_t))
 
 
 # ----------------------------------------------------------------------------------------
@@ -185,7 +231,11 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
         \\mathrm{Cov} = \\frac1{n_r}\\sum_i 1[\\min_j d_{ij} < R_i].
 
     All four come from one pass over blocks of the real x fake distances; nothing of size
-    ``n_real * n_fake`` is stored. See the module documentation for how exact agreement with
+    ``n_real * n_fake`` is stored. The four numbers are invariant to a common positive scale
+    of both sets: features whose squared norms fall outside ``[2**-100, 2**98]`` are first
+    multiplied by one power of two (which changes no rounding), so huge or tiny features give
+    the reference's numbers at a representable scale (the reference itself overflows or
+    underflows there). NaN or infinite features are refused. See the module documentation for how exact agreement with
     the reference rounding is obtained.
 
     Examples
@@ -197,7 +247,7 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
     >>> out["precision"], out["coverage"]
     (0.0, 0.0)
     """
-    if convention not in CONVENTIONS:
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {sorted(CONVENTIONS)}, got {convention!r}")
     conv = CONVENTIONS[convention]
     dev = resolve_device(device)
@@ -215,6 +265,7 @@ def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_
         raise TypeError(f"realism must be True or False, got {realism!r}")
     n_r, n_f = real_t.shape[0], fake_t.shape[0]
     single, ks, _ = _check_ks(nearest_k, conv, n_r, n_f)
+    real_t, fake_t = _rescale(real_t, fake_t)
     with torch.no_grad():
         res = _compute(real_t, fake_t, ks, conv, dev, block_size, realism)
     return res[ks[0]] if single else res

@@ -97,7 +97,9 @@ def compute_metrics(real, fake, metrics=("prdc", "fid"), **options) -> dict:
 
     if isinstance(metrics, str):
         metrics = (metrics,)
-    unknown = [m for m in metrics if m not in METRICS]
+    if not isinstance(metrics, (list, tuple)) or not metrics:
+        raise TypeError(f"metrics must be a metric name or a non-empty list of names, got {metrics!r}")
+    unknown = [m for m in metrics if not isinstance(m, str) or m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s) {unknown}; registered: {sorted(METRICS)}")
     used = set()

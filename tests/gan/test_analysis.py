@@ -364,3 +364,102 @@ def test_import_gan_is_light():
     code = ("import sys, gan; assert 'torch' not in sys.modules and 'gan.analysis' not in sys.modules; "
             "assert set(gan.__all__) >= {'analysis', 'latents', 'metrics', 'data', 'training'}")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------------------------------
+# issue 11: bad input is refused before any work, with the argument named
+
+
+@pytest.mark.parametrize("k, n, z, match", [(5, 3, 1.96, "k must be <= n"), (3, 5, float("nan"), "z must be"),
+                                            (-1, 5, 1.96, "k must hold"), (2.5, 5, 1.96, "k must hold"),
+                                            (1, 0, 1.96, "n must be >= 1"), (1, 5, 0.0, "z must be > 0"),
+                                            (1, 5, 1e300, "z must be a normal quantile")])
+def test_wilson_interval_refuses_impossible_counts(k, n, z, match):
+    with pytest.raises(ValueError, match=match):
+        wilson_interval(k, n, z)
+
+
+def test_wilson_interval_property_inside_unit_interval_and_contains_estimate():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=200, deadline=None)
+    @hypothesis.given(st.integers(1, 10**9), st.floats(0.0, 1.0), st.floats(0.01, 40.0))
+    def check(n, frac, z):
+        k = int(frac * n)
+        lo, hi = wilson_interval(k, n, z)
+        assert 0.0 <= lo <= k / n <= hi <= 1.0
+
+    check()
+
+
+def test_label_by_nearest_mode_refuses_non_finite_latents():
+    c = np.eye(2)
+    with pytest.raises(ValueError, match="x must be finite"):
+        label_by_nearest_mode(np.array([[np.nan, 0.0]]), c, 0.5)
+    with pytest.raises(ValueError, match="centers must be finite"):
+        label_by_nearest_mode(np.zeros((1, 2)), np.full((2, 2), np.inf), 0.5)
+    with pytest.raises(ValueError, match="radius must be a number"):
+        label_by_nearest_mode(np.zeros((1, 2)), c, float("nan"))
+    with pytest.raises(TypeError, match="radius"):
+        label_by_nearest_mode(np.zeros((1, 2)), c, "1")
+
+
+@pytest.mark.parametrize("extent", [-1.0, 0.0, float("nan"), float("inf")])
+def test_latent_grid_refuses_bad_extent(extent):
+    with pytest.raises(ValueError, match="extent"):
+        latent_grid(extent, 5)
+    with pytest.raises(ValueError, match="extent"):
+        latent_slice(np.eye(3)[:2], extent, 5)
+
+
+def test_lipschitz_estimate_validates_before_the_work():
+    calls = []
+
+    def G(z):
+        calls.append(1)
+        return z
+
+    z = np.zeros((4, 2))
+    for kw, match in ((dict(quantile=2.0), "quantile must be <= 1"), (dict(delta=-1.0), "delta must be > 0"),
+                      (dict(seed=-1), "seed must be >= 0"), (dict(chunk_size=0), "chunk_size must be >= 1")):
+        with pytest.raises(ValueError, match=match):
+            lipschitz_estimate(G, z, **kw)
+    assert calls == []
+    with pytest.raises(ValueError, match="z must be finite"):
+        lipschitz_estimate(G, np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match="z of shape"):  # a latent of the wrong size for G
+        jacobian(lambda z: z @ torch.ones(3, 2, dtype=z.dtype), np.zeros((2, 2)))
+
+
+def test_partition_stats_and_probes_refuse_bad_labels():
+    with pytest.raises(TypeError, match="labels must be integers"):
+        partition_stats(np.array([0.5, 1.0]), 2)
+    with pytest.raises(TypeError, match="m must be an integer"):
+        partition_stats(np.array([0, 1]), 2.5)
+    z = np.random.default_rng(0).normal(size=(12, 2))
+    y = np.arange(12) % 3
+    with pytest.raises(ValueError, match="z must be finite"):
+        fit_simplicial(np.full((12, 2), np.nan), y)
+    with pytest.raises(ValueError, match="labels must hold at least 2 classes"):
+        fit_simplicial(z, np.zeros(12, dtype=int))
+    with pytest.raises(ValueError, match="z_train and z_test must have the same number"):
+        logreg_accuracy(z, y, np.zeros((12, 3)), y, device="cpu")
+    with pytest.raises(ValueError, match="z_train must be finite"):
+        logreg_accuracy(z * np.nan, y, z, y, device="cpu")
+    with pytest.raises(TypeError, match="y_test must hold integer labels"):
+        logreg_accuracy(z, y, z, y + 0.5, device="cpu")
+
+
+def test_report_bounds_refuse_bad_numbers():
+    from gan.analysis import boundary_measure, bounds_at_eps
+
+    with pytest.raises(ValueError, match="eps must be a number"):
+        boundary_measure(3, 2, float("nan"))
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        boundary_measure(3, 2, -1.0)
+    assert boundary_measure(5, 2, 0.1) is None  # documented: no simplicial 5-cluster in the plane
+    with pytest.raises(ValueError, match="d_min must be a number"):
+        bounds_at_eps(3, 2, float("nan"), 1.0, 5.0)
+    with pytest.raises(TypeError, match="d must be an integer"):
+        bounds_at_eps(3, "2", 1.0, 1.0, 5.0)

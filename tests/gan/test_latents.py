@@ -392,3 +392,55 @@ def test_cuda_posthoc_truncations_match_cpu():
     assert lv_gpu.device.type == "cuda" and torch.allclose(lv_gpu.cpu(), lv_cpu, atol=1e-8)
     out = jacobian_truncation(torch.nn.Linear(3, 5).cuda(), s_gpu, 10, keep=0.5)
     assert out.z.device.type == "cuda" and out.z.shape == (10, 3)
+
+
+# ----------------------------------------------------------------------------------------
+# issue 11: bad input to the Bourgain embedding and the post-hoc samplers
+
+
+def _line_metric(n):
+    x = np.arange(float(n))
+    return np.abs(x[:, None] - x[None, :])
+
+
+@pytest.mark.parametrize("dist, match", [(np.full((3, 3), np.nan), "dist must be finite"),
+                                         (None, "dist must be a numeric array"),
+                                         (np.zeros((2, 3)), "dist must be a square"),
+                                         (-_line_metric(3), "dist must hold distances >= 0"),
+                                         (np.triu(_line_metric(3)), "dist must be a symmetric")])
+def test_bourgain_embedding_refuses_bad_metrics(dist, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        bourgain_embedding(dist, 3, rng=0)
+
+
+def test_bourgain_embedding_tiny_keep_probability_terminates_and_contracts():
+    # with p = 1e-9 almost every subset is empty: the old rejection loop ran for ever
+    d = _line_metric(6)
+    f = bourgain_embedding(d, 8, p=1e-9, rng=np.random.default_rng(0))
+    assert np.isfinite(f).all()
+    fd = np.linalg.norm(f[:, None, :] - f[None, :, :], axis=2)
+    assert np.all(fd <= d + 1e-12)  # never expands distances
+    # every coordinate is the distance to a non-empty subset: some point has coordinate 0
+    assert np.all((f == 0).any(axis=0))
+    with pytest.raises(ValueError, match="p must be > 0"):
+        bourgain_embedding(d, 3, p=0.0, rng=0)
+    with pytest.raises(ValueError, match="n_coords must be >= 1"):
+        bourgain_embedding(d, 0, rng=0)
+
+
+def test_posthoc_samplers_refuse_bad_generators_and_latents():
+    G = torch.nn.Linear(2, 3)
+    with pytest.raises(TypeError, match="generator must be a torch.nn.Module"):
+        jacobian_score(None, torch.zeros(2, 2))
+    with pytest.raises(TypeError, match="z must be a torch.Tensor"):
+        jacobian_score(G, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="z must be finite"):
+        jacobian_log_volume(G, torch.full((2, 2), float("nan")))
+    with pytest.raises(ValueError, match="z of shape"):
+        jacobian_score(G, torch.zeros(2, 5))
+    with pytest.raises(ValueError, match="delta must be a finite-difference step"):
+        jacobian_score(G, torch.zeros(2, 2), delta=1e-300)
+    with pytest.raises(ValueError, match="keep=1e-300 would draw"):
+        jacobian_truncation(G, make_sampler("gaussian", 2), 4, keep=1e-300)
+    with pytest.raises(ValueError, match="name must be one of the registered samplers"):
+        make_sampler(["gaussian"], 2)

@@ -381,3 +381,105 @@ def test_merge_kernels_give_the_smallest_entries():
         merge_smallest_cols(np.ascontiguousarray(full[i0:i0 + 15]), i0, 3, vals_c, idx_c)
     np.testing.assert_array_equal(vals_c, np.sort(full.T, axis=1)[:, :kk])
     np.testing.assert_array_equal(np.take_along_axis(full.T, idx_c, 1), vals_c)
+
+
+# ----------------------------------------------------------------------------------------
+# issue 11: huge or tiny features, non-covariances, overflowing statistics
+
+
+def _ref(x, y, k):
+    with contextlib.redirect_stdout(io.StringIO()):
+        return prdc_package.compute_prdc(x, y, k)
+
+
+def _agree(ours, ref):
+    assert {k: ours[k] for k in ref} == {k: float(v) for k, v in ref.items()}
+
+
+@pytest.mark.parametrize("scale", [1e19, 1e50, 1e-30, 1e150])
+def test_prdc_huge_and_tiny_float64_features_agree_with_reference(scale):
+    # the reference's float64 route is exact at these scales; ours used to overflow float32
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(120, 6)), rng.normal(size=(100, 6)) + 0.3
+    _agree(prdc(x * scale, y * scale, 5, device="cpu"), _ref(x * scale, y * scale, 5))
+
+
+@pytest.mark.parametrize("e", [70, 100, -110])
+def test_prdc_float32_power_of_two_scales_give_the_unit_scale_numbers(e):
+    # beyond float32's range of squared distances the reference itself overflows (or
+    # underflows to ties at 0); the statistics are invariant to a common scale, and a power
+    # of two changes no rounding, so the answer is the reference's at unit scale
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(150, 4)).astype(np.float32)
+    y = (rng.normal(size=(130, 4)) + 0.2).astype(np.float32)
+    xs, ys = np.ldexp(x, e), np.ldexp(y, e)
+    assert np.isfinite(xs).all() and np.array_equal(np.ldexp(xs, -e), x)
+    _agree(prdc(xs, ys, 5, device="cpu"), _ref(x, y, 5))
+    got = prdc(xs, ys, 3, device="cpu", convention="kynkaanniemi", realism=True)
+    want = prdc(x, y, 3, device="cpu", convention="kynkaanniemi", realism=True)
+    assert {k: got[k] for k in ("precision", "recall", "density", "coverage")} == \
+        {k: want[k] for k in ("precision", "recall", "density", "coverage")}
+    np.testing.assert_allclose(got["realism"], want["realism"], rtol=1e-5)
+
+
+def test_prdc_scale_invariance_property():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(60, 3)), rng.normal(size=(50, 3)) + 0.5
+    base = prdc(x, y, 4, device="cpu")
+    assert base == {k: float(v) for k, v in _ref(x, y, 4).items()}
+
+    @hypothesis.settings(max_examples=25, deadline=None)
+    @hypothesis.given(st.integers(-900, 900))
+    def check(e):
+        assert prdc(np.ldexp(x, e), np.ldexp(y, e), 4, device="cpu") == base
+
+    check()
+
+
+def test_prdc_refuses_non_finite_features():
+    x = np.zeros((10, 2))
+    x[3, 1] = np.inf
+    with pytest.raises(ValueError, match="real must be finite"):
+        prdc(x, np.ones((10, 2)), 3, device="cpu")
+    with pytest.raises(ValueError, match="fake must be finite"):
+        prdc(np.ones((10, 2)), x * np.nan, 3, device="cpu")
+
+
+@pytest.mark.parametrize("bad, what", [(np.array([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
+                                       (-np.eye(2), "positive semi-definite"),
+                                       (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive semi-definite")])
+def test_frechet_distance_refuses_non_covariances(bad, what):
+    with pytest.raises(ValueError, match=f"sigma1 must be {what}"):
+        frechet_distance(np.zeros(2), bad, np.zeros(2), np.eye(2))
+    with pytest.raises(ValueError, match=f"sigma2 must be {what}"):
+        frechet_distance(np.zeros(2), np.eye(2), np.zeros(2), bad)
+
+
+def test_frechet_distance_accepts_rounding_asymmetry_and_singular_covariances():
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(3, 5))
+    s = a.T @ a  # rank 3 of 5: eigenvalues at rounding level, some slightly negative
+    s[0, 1] += 1e-14
+    d = frechet_distance(np.zeros(5), s, np.zeros(5), s)
+    assert abs(d) < 1e-9 * np.trace(s)
+
+
+def test_feature_stats_and_fid_refuse_overflowing_features():
+    x = np.random.default_rng(5).normal(size=(20, 3)) * 1e300
+    with pytest.raises(ValueError, match="batch.*overflow"):
+        FeatureStats().update(x)
+    with pytest.raises(ValueError, match="real_features"):
+        fid(x, x / 1e300)
+
+
+def test_mode_metrics_at_huge_scale_equals_unit_scale():
+    rng = np.random.default_rng(6)
+    c = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    s = c[rng.integers(0, 3, 200)] + rng.normal(scale=0.4, size=(200, 2))
+    want = mode_metrics(s, c, 1.0)
+    got = mode_metrics(np.ldexp(s, 900), np.ldexp(c, 900), np.ldexp(1.0, 900))
+    assert got["precision"] == want["precision"] and np.array_equal(got["labels"], want["labels"])
+    assert got["variance_to_mean_ratio"] == want["variance_to_mean_ratio"]

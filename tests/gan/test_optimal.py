@@ -121,3 +121,40 @@ def test_gradients_are_finite_on_ties_and_match_finite_differences(m, d, radii, 
         e[k] = h
         fd = (net(zr + e) - net(zr - e)) / (2 * h)
         np.testing.assert_allclose(J[:50, :, k].numpy(), fd.numpy(), atol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------
+# issue 11: huge centers and non-finite latents
+
+
+def test_module_refuses_centers_its_output_dtype_cannot_hold():
+    c = equidistant_centers(3, 2) * 1e300
+    g = gaussiso.OptimalGenerator(c, 0.5, latent_dim=2)
+    with pytest.raises(ValueError, match="do not fit out_dtype torch.float32"):
+        OptimalGeneratorModule.from_numpy(g)
+    # in float64 the module computes what the numpy twin computes, finite
+    net = OptimalGeneratorModule.from_numpy(g, out_dtype=torch.float64)
+    z = np.random.default_rng(0).normal(size=(500, 2))
+    out = net(torch.from_numpy(z)).numpy()
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out / 1e300, g(z) / 1e300, atol=1e-12)
+    with pytest.raises(TypeError, match="out_dtype must be a torch floating dtype"):
+        OptimalGeneratorModule.from_numpy(g, out_dtype=torch.int64)
+
+
+def test_module_refuses_non_finite_latents():
+    net = OptimalGeneratorModule.from_numpy(gaussiso.OptimalGenerator(equidistant_centers(3, 2), 0.5, latent_dim=2))
+    with pytest.raises(ValueError, match="z must be finite"):
+        net(torch.tensor([[float("nan"), 0.0]]))
+    with pytest.raises(TypeError, match="z must be a torch.Tensor"):
+        net(np.zeros((1, 2)))
+
+
+def test_load_run_dir_names_a_corrupted_config(tmp_path):
+    (tmp_path / "config.json").write_bytes(b"\x00\xffgarbage")
+    with pytest.raises(ValueError, match="config.json is not a valid JSON"):
+        load_run_dir(tmp_path)
+    (tmp_path / "config.json").write_text('{"preset": "optimal", "eps": "x", "centers": [[0, 0]], '
+                                          '"partition_seeds": [[1, 0]]}')
+    with pytest.raises(ValueError, match="config.json: invalid optimal-generator configuration"):
+        load_run_dir(tmp_path)
