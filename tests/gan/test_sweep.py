@@ -219,12 +219,23 @@ def test_resume_after_interruption_equals_uninterrupted(tmp_path, monkeypatch):
 
 
 def test_failed_trial_is_reported_and_others_run(tmp_path, monkeypatch, capsys):
+    import gan.training
     from gan.cli import main
 
+    # An invalid setting is refused when the spec is read (test_spec_errors_name_the_key): make
+    # the "bad" variant valid but fail while it trains.
+    real = gan.training.train
+
+    def fails_for_bad(cfg, run_dir, **kw):
+        if cfg.lr_g == 0.000123:
+            raise RuntimeError("nonsense: this trial always fails")
+        return real(cfg, run_dir, **kw)
+
+    monkeypatch.setattr(gan.training, "train", fails_for_bad)
     spec = tmp_path / "f.toml"
     lines = [f"{k} = {json.dumps(v)}" for k, v in TINY.items()]
     spec.write_text('preset = "mixture"\n[set]\n' + "\n".join(lines) + "\n[grid]\nseed = [0]\n"
-                    '[[variants]]\nname = "ok"\n[[variants]]\nname = "bad"\ndata_options.kind = "nonsense"\n'
+                    '[[variants]]\nname = "ok"\n[[variants]]\nname = "bad"\nlr_g = 0.000123\n'
                     '[run]\nretries = 1\n')
     out = tmp_path / "sw"
     assert main(["sweep", str(spec), "--out", str(out), "--serial"]) == 1
