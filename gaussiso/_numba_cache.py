@@ -68,7 +68,7 @@ def setup(package_dir: str) -> str | None:
     try:  # numba already imported: its config read the environment at import time
         from numba.core import config
 
-        config.CACHE_DIR = path
+        config.CACHE_DIR = path  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - numba is a dependency
         pass
     return path

@@ -104,6 +104,7 @@ class OptimalPartition:
             lab = self.diagram.label(a)
         else:
             g = self._grid
+            assert g is not None  # a grid partition (method="mbo") always has one
             xs = g["xs"]
             ix = np.clip(np.searchsorted(xs, a[:, 0]) , 1, xs.size - 1)
             iy = np.clip(np.searchsorted(xs, a[:, 1]), 1, xs.size - 1)
@@ -128,6 +129,7 @@ class OptimalPartition:
         if self.diagram is not None:
             return self.diagram.cell_measures(n_samples=n_samples, rng=rng)
         g = self._grid
+        assert g is not None  # a grid partition (method="mbo") always has one
         w = g["weights"]
         vals = np.bincount(g["labels"].ravel(), weights=w.ravel(), minlength=self.m)
         return Estimate(vals, np.full(self.m, g["quad_err"]), 0, "grid-quadrature")
@@ -137,6 +139,7 @@ class OptimalPartition:
         if self.diagram is not None:
             return self.diagram.perimeter(n_samples=n_samples, rng=rng)
         g = self._grid
+        assert g is not None
         return Estimate(g["energy"], g["energy_err"], 0, "mbo-heat-content")
 
     def eps_boundary_measure(self, eps, *, n_samples=2**19, rng=None) -> Estimate:

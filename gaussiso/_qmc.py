@@ -209,8 +209,8 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
     width = ne + int(perimeter)
     base = qmc.Sobol(k, scramble=False, bits=30)
     X = np.empty((0, k), dtype=np.uint64)  # the unscrambled points so far, times 2**30
-    rands = []
-    sums = []
+    rands: list = []
+    sums: list = []
 
     def run(rzs, Xpart):
         """Sums of Z over the points Xpart for each randomization in rzs, in one kernel call

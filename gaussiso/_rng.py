@@ -22,7 +22,7 @@ def as_generator(rng, *, name: str = "rng") -> np.random.Generator:
             raise ValueError(f"{name} must be a non-negative integer seed, got {rng}")
         if isinstance(rng, bool):
             raise TypeError(f"{name} must be None, an int seed or a numpy Generator, got bool")
-        return np.random.default_rng(rng)
+        return np.random.default_rng(rng if rng is None or isinstance(rng, np.random.SeedSequence) else int(rng))
     raise TypeError(
         f"{name} must be None, an int seed, a SeedSequence or a numpy.random.Generator, "
         f"got {type(rng).__name__}"

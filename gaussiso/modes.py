@@ -171,7 +171,7 @@ class Assumption31Result:
     complete_dual_graph: bool
     radius_violations: tuple = ()
     pair_violations: tuple = ()
-    radius_margin: np.ndarray = field(default=None, repr=False, compare=False)
+    radius_margin: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.small_radius and self.complete_dual_graph
@@ -213,8 +213,8 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
     off = dist + np.diag(np.full(m, np.inf))
     # Relative to the configuration's scale: centres at 1e-200 are distinct, not "coincident".
     if np.min(off) <= 1e-12 * float(np.max(np.abs(X))):
-        i, j = np.unravel_index(np.argmin(off), off.shape)
-        raise ValueError(f"centers must be distinct: centers {min(i, j)} and {max(i, j)} coincide")
+        a, b = (int(x) for x in np.unravel_index(np.argmin(off), off.shape))
+        raise ValueError(f"centers must be distinct: centers {min(a, b)} and {max(a, b)} coincide")
     margin = off.min(axis=1) / 2.0 - r
     rad_bad = tuple(int(i) for i in np.flatnonzero(margin <= 0))
     pairs = []

@@ -378,7 +378,7 @@ def interfaces(partition, *, radius=None) -> dict:
     return {k: LineString(seg) for k, seg in _interface_segments(p, r).items()}
 
 
-def _bisectors(p: VoronoiPartition):
+def _bisectors(p: VoronoiPartition) -> tuple[np.ndarray, np.ndarray]:
     """Unit normals (m, m, 2) and offsets (m, m) of the bisectors, free of overflow."""
     return p._unit_normals(), p._bisector_offsets()
 
