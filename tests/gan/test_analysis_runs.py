@@ -114,6 +114,27 @@ def test_rotated_optimal_generator_gives_back_its_rotation(tmp_path):
     assert res.is_simplicial
 
 
+def test_certified_bound_of_a_network_and_the_theory_test():
+    """A fixed two-layer ReLU network that reaches all three modes: its certified constant is the
+    product of its layers' exact norms, the bounds at it are recomputable, and the precision
+    stays below the proven bound (a theorem), whatever the network."""
+    X = gaussiso.modes.equidistant_centers(3, 2, distance=2.0)
+    g = torch.Generator().manual_seed(11)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=g))
+    res = analyze_generator(net, latent_dim=2, centers=X, support_radius=0.5, device="cpu", seed=7,
+                            **{**SMALL, "n_lipschitz": 200})
+    w1, w2 = (net[i].weight.detach().double() for i in (0, 2))
+    prod = float(torch.linalg.matrix_norm(w1, 2) * torch.linalg.matrix_norm(w2, 2))
+    assert res.lipschitz.lipschitz_upper_bound == pytest.approx(prod, rel=1e-12)
+    assert res.partition.n_empty_cells == 0 and res.precision.value > 0.01  # every mode reached
+    _check_certified_bounds(res, X)
+    assert res.theory_test()["lipschitz_upper_bound"] == res.lipschitz.lipschitz_upper_bound
+    assert res.theory_test()["radius"] == 0.5
+
+
 class _Strips(torch.nn.Module):
     """z -> mode floor-based on z_1 only: three parallel strips of Gaussian mass 1/3 each."""
 
