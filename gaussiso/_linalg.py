@@ -13,7 +13,7 @@ def pairwise_distances(a, b=None) -> np.ndarray:
     The differences are formed first and then squared and summed (no
     :math:`|a|^2 + |b|^2 - 2 a\cdot b` expansion), so nearly equal rows keep their digits: the
     seed-distinctness checks and the bisector offsets rely on it. Inputs are trusted
-    (finite float arrays); memory is ``O(n_a n_b k)``, fine for seeds and centres.
+    (finite float arrays); memory is ``O(n_a n_b k)``, fine for seeds and centers.
 
     Parameters
     ----------

@@ -21,6 +21,8 @@ __all__ = [
     "plot_latent_partition",
     "plot_precision_vs_dim",
     "plot_truncation_curve",
+    "image_grid",
+    "plot_training_progress",
 ]
 
 OUTSIDE_COLOR = (0.55, 0.55, 0.55, 1.0)
@@ -348,5 +350,3 @@ def plot_training_progress(fake, *, cluster=None, real=None, step: Optional[int]
         ax.set_title(f"step {step}")
     return ax
 
-
-__all__ += ["image_grid", "plot_training_progress"]

