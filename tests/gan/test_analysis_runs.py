@@ -446,6 +446,17 @@ def test_figures_return_axes_and_save(tmp_path):
     ax = F.plot_modes_voronoi(rng.standard_normal((4, 5)), samples=rng.standard_normal((50, 5)),
                               sample_labels=rng.integers(-1, 4, 50))
     ax.figure.savefig(tmp_path / "modes.png")
+    # the cells are gaussiso.plotting's exact polygons: for 3 equidistant modes of the plane,
+    # three 120-degree sectors about the centroid, which tile the view square
+    X = gaussiso.modes.equidistant_centers(3, 2, distance=2.0) + np.array([5.0, -1.0])
+    ax = F.plot_modes_voronoi(X)
+    cells = [p for p in ax.patches if str(p.get_gid()).startswith("cell-")]
+    assert len(cells) == 3
+    lo, hi = ax.get_xlim()
+    area = sum(0.5 * abs(np.dot(v[:-1, 0], v[1:, 1]) - np.dot(v[1:, 0], v[:-1, 1]))
+               for v in (np.asarray(c.get_xy()) for c in cells))
+    assert area == pytest.approx((hi - lo) ** 2, rel=1e-9)
+    assert len(F.plot_modes_voronoi(np.zeros((1, 2))).patches) == 0  # one mode: no diagram
     ax = F.plot_precision_vs_dim([2, 4, 8, 16], [[0.5, 0.7, 0.8, 0.8], [0.4, 0.6, 0.7, 0.7]],
                                  stderr=np.full((2, 4), 0.01), label=["m=10", "m=20"])
     assert len(ax.get_legend().get_texts()) == 2
