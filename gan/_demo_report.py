@@ -38,7 +38,8 @@ _THEORY_NOTE = (
     "proven bound at *L cert* (by more than 5 standard errors) would contradict the theory: that "
     "column is **the test**. The same bound at *L est* is **no test**: L est is a lower bound of L, "
     "the bound grows with L, so the bound at L est is smaller than the one that applies and exceeding "
-    "it is no evidence (staying below it is consistent with the theory)."
+    "it is no evidence (staying below it is consistent with the theory). For G*, L cert is its proven "
+    "constant; L est may exceed it in the fourth digit, the rounding of float32 difference quotients."
 )
 
 
