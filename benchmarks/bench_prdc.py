@@ -32,11 +32,11 @@ def make_features(n, dim, seed):
     fakes cover 14 of the clusters, slightly shifted, so all four metrics are informative."""
     rng = np.random.default_rng(seed)
     basis = rng.standard_normal((16, dim), dtype=np.float32) / 4.0
-    centres = rng.standard_normal((20, 16), dtype=np.float32) * 3.0
+    centers = rng.standard_normal((20, 16), dtype=np.float32) * 3.0
 
     def draw(m, n_clusters, shift):
         lab = rng.integers(0, n_clusters, m)
-        z = centres[lab] + shift + rng.standard_normal((m, 16), dtype=np.float32)
+        z = centers[lab] + shift + rng.standard_normal((m, 16), dtype=np.float32)
         x = z @ basis
         x += 0.3 * rng.standard_normal((m, dim), dtype=np.float32)
         return x

@@ -42,7 +42,7 @@ class Run:
         The run's latent prior (for ``preset == "optimal"``, a standard Gaussian of the
         latent dimension), on ``device``.
     dataset : gan.data.MixtureDataset or None
-        The training mixture; for ``"optimal"`` runs, the mixture of the config's centres
+        The training mixture; for ``"optimal"`` runs, the mixture of the config's centers
         with ``std = 0`` (Dirac modes); ``None`` for image runs.
     step : int
         Generator steps of the loaded checkpoint (0 for ``"optimal"`` runs).

@@ -137,7 +137,7 @@ class OptimalGenerator:
     to convex combinations of the modes, continuously and Lipschitz. With Dirac modes its
     precision (share of samples exactly on a mode) is therefore
     :math:`1 - \gamma(\partial^\varepsilon \mathcal{A}^*)`, and it is well balanced (the cells are
-    congruent and the map commutes with the simplex symmetries when the centres do).
+    congruent and the map commutes with the simplex symmetries when the centers do).
 
     Two weight rules are implemented, both giving :math:`G(z) = \sum_j w_j(z)\, X_j` with
     :math:`w(z)` in the probability simplex and :math:`w(z) = e_i` exactly on the deep interior
@@ -183,7 +183,7 @@ class OptimalGenerator:
     2\varepsilon`. That exceeds the paper's constant for ``m > 64`` (checked at ``m = 80`` in
     the tests). ``rule="projection"`` satisfies it for every ``m``.
 
-    Spherical modes (``radii``). Mode ``i`` is the sphere of centre :math:`X_i` and radius
+    Spherical modes (``radii``). Mode ``i`` is the sphere of center :math:`X_i` and radius
     :math:`r_i`. The anchor of mode ``j`` becomes :math:`p_j(z) = X_j + r_j\,\sigma(z)`, where
     :math:`\sigma(z) = \cos\|q\|\, e_1 + \sin\|q\|\, q/\|q\|` is the exponential map of the
     unit sphere at the pole :math:`e_1` applied to the tangent vector
@@ -198,7 +198,7 @@ class OptimalGenerator:
     Parameters
     ----------
     centers : array_like, shape (m, D)
-        Distinct finite mode centres :math:`X_1, \dots, X_m`, ``m >= 2``.
+        Distinct finite mode centers :math:`X_1, \dots, X_m`, ``m >= 2``.
     eps : float
         Width :math:`\varepsilon > 0` of the boundary region.
     latent_dim : int
@@ -234,7 +234,7 @@ class OptimalGenerator:
     >>> G = gaussiso.OptimalGenerator(X, 0.5, latent_dim=2)
     >>> z = np.array([[10.0, 0.0], [0.0, 0.0]])
     >>> out = G(z)
-    >>> bool(np.all(out[0] == X[G.partition.label(z[0])]))   # deep interior -> its centre
+    >>> bool(np.all(out[0] == X[G.partition.label(z[0])]))   # deep interior -> its center
     True
     >>> np.allclose(out[1], X.mean(axis=0))                   # the apex -> the centroid
     True

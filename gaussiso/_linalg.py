@@ -22,9 +22,9 @@ def pairwise_distances(a, b=None) -> np.ndarray:
     and summed (no :math:`|a|^2 + |b|^2 - 2 a\cdot b` expansion), so nearly equal rows keep
     their digits: the seed-distinctness checks and the bisector offsets rely on it. Larger
     inputs (e.g. 3000 seeds in dimension 3000, where the differences alone would take
-    ``8 n_a n_b k`` = 216 GB): the rows are centred on their common mean, the squared distances
+    ``8 n_a n_b k`` = 216 GB): the rows are centered on their common mean, the squared distances
     come from the Gram matrix (memory ``O(n_a n_b)``), and every pair whose squared distance is
-    below a quarter of the squared norms of its two centred rows (where the expansion cancels)
+    below a quarter of the squared norms of its two centered rows (where the expansion cancels)
     is recomputed from its explicit difference; the others keep a relative error of a few
     ``k^{1/2}`` ulps. Inputs are trusted (finite float arrays); the memory needed is checked
     before anything is allocated (MemoryError with the estimate).

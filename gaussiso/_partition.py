@@ -262,7 +262,7 @@ def check_partition(partition, name: str = "partition") -> VoronoiPartition:
 def simplex_vertices(m: int) -> np.ndarray:
     """The m unit vectors of R^(m-1) with pairwise inner product -1/(m-1) (canonical)."""
     m = check_int(m, "m", low=2)
-    e = np.eye(m) - 1.0 / m  # centred standard basis, in the hyperplane sum(x) = 0
+    e = np.eye(m) - 1.0 / m  # centered standard basis, in the hyperplane sum(x) = 0
     # Orthonormal basis of that hyperplane (Helmert-like, via QR for numerical exactness).
     q, _ = np.linalg.qr(np.vstack([np.ones(m), np.eye(m)[: m - 1]]).T)
     basis = q[:, 1:m]  # (m, m-1), orthogonal to the all-ones vector

@@ -3,7 +3,7 @@ r"""Exact one-dimensional quadratures for the simplicial m-cluster.
 Reduction to the maximum of m Gaussians
 ---------------------------------------
 Let :math:`Z = (Z_1, \dots, Z_m)` be standard Gaussian in :math:`\mathbb{R}^m` and
-:math:`H = \{x : \sum_i x_i = 0\}`. The centred basis vectors
+:math:`H = \{x : \sum_i x_i = 0\}`. The centered basis vectors
 :math:`v_i = e_i - \tfrac1m \mathbf 1` lie in :math:`H`, have equal norms and pairwise equal
 distances :math:`\|v_i - v_j\| = \sqrt 2`, so (after scaling and a rotation of :math:`H` onto
 :math:`\mathbb{R}^{m-1}`) they are the seeds of the simplicial cluster. The orthogonal

@@ -1,7 +1,7 @@
 r"""Precision bounds of Issenhuth et al. (2023), Sections 3.1-3.3 and Appendix A, in the forms
 that their proofs (repaired where needed) establish.
 
-Notation. The target has ``m`` modes :math:`S_i`, closed balls (or spheres) of centre
+Notation. The target has ``m`` modes :math:`S_i`, closed balls (or spheres) of center
 :math:`X_i` and radius :math:`r_i \ge 0`; :math:`D_{ij} = \|X_i - X_j\|`. A generator ``G`` is
 ``L``-Lipschitz from :math:`(\mathbb{R}^d, \gamma)`, :math:`\gamma = N(0, I_d)`;
 
@@ -98,7 +98,7 @@ def _check_radii(radii, m):
 def _geometry(m, eps_min, radii, centers, lipschitz):
     """Resolve (D matrix or None, D_min, L or None, radii) from what the caller gave.
 
-    Returns ``(dist, d_min_over_L, L, r)``: ``dist`` the (m, m) centre distances (None without
+    Returns ``(dist, d_min_over_L, L, r)``: ``dist`` the (m, m) center distances (None without
     ``centers``), ``d_min_over_L`` = eps_min, ``L`` (None when not needed and not given).
     """
     r = _check_radii(radii, m)
@@ -190,14 +190,14 @@ def eps_min(centers, lipschitz) -> float:
     Parameters
     ----------
     centers : array_like, shape (m, D)
-        Mode centres, ``m >= 2``, finite.
+        Mode centers, ``m >= 2``, finite.
     lipschitz : float
         Lipschitz constant ``L > 0`` of the generator.
 
     Returns
     -------
     float
-        ``0`` when two centres coincide.
+        ``0`` when two centers coincide.
 
     Examples
     --------
@@ -270,7 +270,7 @@ def lemma_3_5(partition, eps_min=None, *, radii=0.0, centers=None, lipschitz=Non
         ``centers`` the per-pair half-band is used, without them the smaller
         :math:`\varepsilon_{\min}/2 - r_{\max}/L`.
     centers : array_like, shape (m, D), optional
-        Mode centres (then ``eps_min`` is derived, or checked if also given).
+        Mode centers (then ``eps_min`` is derived, or checked if also given).
     lipschitz : float, optional
         ``L > 0``.
     corrected : bool, default True

@@ -1,13 +1,13 @@
 r"""Mode configurations of the target distribution, and a check of Assumption 3.1.
 
-Assumption 3.1 of Issenhuth et al. (2023): the target consists of ``m`` spheres of centres
+Assumption 3.1 of Issenhuth et al. (2023): the target consists of ``m`` spheres of centers
 :math:`X_i` and radii :math:`r_i` with
 
 1. small radii: :math:`r_i < \min_{j \ne i} \|X_i - X_j\|/2` for every ``i``;
 2. complete Voronoi dual graph: for every pair :math:`i \ne j`,
-   :math:`\min_{k \ne i, j} \|(X_i + X_j)/2 - X_k\| > \|X_i - X_j\|/2`, i.e. no third centre
+   :math:`\min_{k \ne i, j} \|(X_i + X_j)/2 - X_k\| > \|X_i - X_j\|/2`, i.e. no third center
    lies in the closed ball with diameter :math:`[X_i, X_j]` (then the midpoint is strictly
-   closer to :math:`X_i, X_j` than to any other centre, and cells ``i`` and ``j`` share a face).
+   closer to :math:`X_i, X_j` than to any other center, and cells ``i`` and ``j`` share a face).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _rotate(points, rng):
 
 
 def equidistant_centers(m, dim, *, distance=1.0, rng=None) -> np.ndarray:
-    """``m`` equidistant centres (a regular simplex) in ``R^dim``, centred at the origin.
+    """``m`` equidistant centers (a regular simplex) in ``R^dim``, centered at the origin.
 
     Parameters
     ----------
@@ -76,11 +76,11 @@ def equidistant_centers(m, dim, *, distance=1.0, rng=None) -> np.ndarray:
 
 
 def aligned_centers(m=3, dim=2, *, spread=0.1, distance=1.0, rng=None) -> np.ndarray:
-    """Nearly aligned centres, as in row 2 of Figure 2 of Issenhuth et al. (2023).
+    """Nearly aligned centers, as in row 2 of Figure 2 of Issenhuth et al. (2023).
 
     Centre ``k`` is :math:`(k - (m-1)/2)\\,\\mathrm{distance}\\; e_1 + \\mathrm{spread}\\,
     \\sigma_k\\, e_2` with :math:`\\sigma_k = 1` for odd ``k`` and ``0`` for even ``k`` (a
-    zig-zag). With ``spread < distance`` the outer pair of any three consecutive centres has
+    zig-zag). With ``spread < distance`` the outer pair of any three consecutive centers has
     the middle one inside its diametral ball, so part 2 of Assumption 3.1 fails.
 
     Parameters
@@ -122,7 +122,7 @@ def aligned_centers(m=3, dim=2, *, spread=0.1, distance=1.0, rng=None) -> np.nda
 
 
 def random_centers(m, dim, *, scale=1.0, rng=None) -> np.ndarray:
-    """``m`` centres drawn i.i.d. from :math:`N(0, \\mathrm{scale}^2 I_{dim})`.
+    """``m`` centers drawn i.i.d. from :math:`N(0, \\mathrm{scale}^2 I_{dim})`.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ class Assumption31Result:
     radius_violations : tuple of int
         Modes ``i`` with :math:`r_i \\ge \\min_j \\|X_i - X_j\\|/2`.
     pair_violations : tuple of (int, int, int)
-        Triples ``(i, j, k)``, ``i < j``: centre ``k`` is the nearest other centre to the
+        Triples ``(i, j, k)``, ``i < j``: center ``k`` is the nearest other center to the
         midpoint of ``i, j`` and lies within :math:`\\|X_i - X_j\\|/2` of it.
     radius_margin : ndarray, shape (m,)
         :math:`\\min_j \\|X_i - X_j\\|/2 - r_i` (part 1 holds iff all > 0).
@@ -183,7 +183,7 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
     Parameters
     ----------
     centers : array_like, shape (m, D)
-        Distinct finite centres, ``m >= 2``.
+        Distinct finite centers, ``m >= 2``.
     radii : float or array_like of shape (m,), default 0.0
         Non-negative radii (0 for Dirac modes).
 

@@ -244,15 +244,15 @@ class ModeConfiguration:
 def mode_configurations(draw, m=st.integers(2, 5), dim=st.integers(1, 4), *, satisfying=None):
     r"""Strategy for mode configurations that satisfy, or violate, Assumption 3.1.
 
-    Satisfying ones are jittered regular simplices: ``m`` equidistant centres at distance
+    Satisfying ones are jittered regular simplices: ``m`` equidistant centers at distance
     ``a``, each moved by less than ``0.05 a``, randomly rotated and translated, with radii in
     ``[0, 0.4 a)``. For the regular simplex the midpoint of an edge is
     :math:`\sqrt3\, a/2` from the other vertices against :math:`a/2` for the half edge; the
     jitter changes these by at most ``0.15 a``, so both parts of the assumption hold with a
     margin. They need ``m <= dim + 1``: ``dim`` is raised to ``m - 1`` when smaller.
 
-    Violating ones break one part: ``"small_radius"`` (jittered equidistant centres as above,
-    ``dim`` raised likewise, one radius in ``[a/2, 2a]``) or, for ``m >= 3``, ``"complete_dual_graph"`` (a centre put within half
+    Violating ones break one part: ``"small_radius"`` (jittered equidistant centers as above,
+    ``dim`` raised likewise, one radius in ``[a/2, 2a]``) or, for ``m >= 3``, ``"complete_dual_graph"`` (a center put within half
     the pair's half-distance of the midpoint of two others; small radii).
 
     Parameters
@@ -286,7 +286,7 @@ def mode_configurations(draw, m=st.integers(2, 5), dim=st.integers(1, 4), *, sat
             return ModeConfiguration(X, r, True)
         r[g.integers(mm)] = a * g.uniform(0.5, 2.0)
         return ModeConfiguration(X, r, False, "small_radius")
-    # dual-graph violation: centre k near the midpoint of i and j
+    # dual-graph violation: center k near the midpoint of i and j
     X = g.standard_normal((mm, dd)) * a
     i, j, k = g.choice(mm, size=3, replace=False)
     half = 0.5 * np.linalg.norm(X[i] - X[j])
@@ -312,7 +312,7 @@ class LipschitzGenerator:
         ``lipschitz`` is the smallest Lipschitz constant (no smaller one holds).
     latent_dim : int
     centers : ndarray, shape (m, output_dim)
-        The modes' centres.
+        The modes' centers.
     radii : ndarray, shape (m,)
         The modes' radii (zeros: Dirac modes).
     partition : VoronoiPartition

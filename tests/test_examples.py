@@ -127,3 +127,10 @@ def test_demo_quick(tmp_path):
             se = max(r["precision_stderr"], 1e-3)
             assert abs(r["precision"] - r["exact_optimal_precision"]) < 5 * se, r
     assert "| run |" in proc.stdout
+    # both Lipschitz constants for every run (MLPs and G*: a certified bound exists), and the
+    # table that says which comparison tests the theory; a proven bound at a certified L holds
+    assert "## Which comparison tests the theory" in report and "proven ≤ at L cert (the test)" in proc.stdout
+    for r in summary["rows"]:
+        assert r["lipschitz_upper_bound"] is not None and r["lipschitz_upper_bound"] > 0, r
+        assert r["theory_test"] is None or r["theory_test"]["verdict"] == "consistent", r
+    assert "the best a generator" not in report  # unproven for m >= 3

@@ -7,7 +7,7 @@ import matplotlib).
 **run report**
 ``analyze_run``                analyse a run directory, write ``analysis.json`` (+ figures)
 ``analyze_generator``          the same for a generator given directly -> ``RunAnalysis``
-``bounds_at_eps``              Corollary 3.6 / Theorem 3.7 / Lemma 3.5 at ``eps = D / L``
+``bounds_at_eps``              Corollary 3.6 / Theorem 3.7 / Lemma 3.5 at ``eps = D / L`` (radius-aware too)
 ``boundary_measure``           exact gamma(eps-boundary of the simplicial cluster)
 **results** (frozen dataclasses, ``to_json`` / ``from_json``)
 ``RunAnalysis``                the whole analysis of a run
@@ -42,7 +42,9 @@ import matplotlib).
 ``jacobian``                   batched Jacobians ``(n, D, d)``
 ``pullback_metric``            ``J^T J``
 ``jacobian_geometry``          volume element, condition number, gradient and spectral norms
-``lipschitz_estimate``         -> ``LipschitzEstimate``
+``lipschitz_estimate``         -> ``LipschitzEstimate`` (empirical: a lower bound of L)
+``lipschitz_upper_bound``      -> ``LipschitzBound`` (certified upper bound of L, per layer)
+``LipschitzBound``             a certified Lipschitz upper bound and its layer factors
 ``latent_grid``                a square 2-D grid
 ``latent_slice``               a 2-D slice of a d-D latent space
 ``geodesic``                   discrete geodesic -> ``GeodesicResult``
@@ -55,6 +57,7 @@ from .geodesics import GeodesicResult, curve_energy, geodesic
 from .jacobian import jacobian, jacobian_geometry, latent_grid, latent_slice, lipschitz_estimate, pullback_metric
 from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_nearest_mode, partition_stats,
                      wilson_interval)
+from .lipschitz import LipschitzBound, lipschitz_upper_bound
 from .optimum import (AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, SimplicialFit, class_directions,
                       compare_with_simplicial, fit_simplicial)
 from .probes import ProbeResult, convex_accuracy, fit_logreg, logreg_accuracy
@@ -75,6 +78,6 @@ __all__ = [
     "fit_logreg", "logreg_accuracy", "convex_accuracy", "ProbeResult", "fit_simplicial",
     "compare_with_simplicial", "class_directions", "SimplicialFit", "AGREEMENT_THRESHOLD", "ANGLE_THRESHOLD_DEG",
     # Jacobian geometry
-    "jacobian", "pullback_metric", "jacobian_geometry", "lipschitz_estimate", "latent_grid", "latent_slice",
-    "geodesic", "curve_energy", "GeodesicResult",
+    "jacobian", "pullback_metric", "jacobian_geometry", "lipschitz_estimate", "lipschitz_upper_bound",
+    "LipschitzBound", "latent_grid", "latent_slice", "geodesic", "curve_energy", "GeodesicResult",
 ]

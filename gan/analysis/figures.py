@@ -2,6 +2,10 @@
 
 Every function takes ``ax=None`` (a new figure is made when none is given) and returns the
 axes. Outside / low-confidence samples (label ``-1``) are drawn in grey.
+
+Voronoi cells of points are drawn by :mod:`gaussiso.plotting` (exact polygons); what is
+specific to a generator stays here: partitions read off a latent grid of labels (any shape
+of cell, not only Voronoi), the sphere of latents, and the training-progress pictures.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ __all__ = [
     "plot_latent_partition",
     "plot_precision_vs_dim",
     "plot_truncation_curve",
+    "image_grid",
+    "plot_training_progress",
 ]
 
 OUTSIDE_COLOR = (0.55, 0.55, 0.55, 1.0)
@@ -77,18 +83,14 @@ def plot_latent_sphere(z, labels, *, m: Optional[int] = None, ax=None, size: flo
     return ax
 
 
-def _grid_labels_nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    d2 = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(-1)
-    return np.argmin(d2, axis=1)
-
-
-def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, resolution: int = 400,
-                       margin: float = 0.5):
+def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, margin: float = 0.5):
     """Figure 2-like (left): the modes and their Voronoi diagram in data space.
 
     For data of dimension ``D > 2`` everything is projected on the plane of the first two
     principal axes of the centers, and the diagram drawn is that of the projected centers
-    (exact for ``D = 2``; an illustration otherwise).
+    (exact for ``D = 2``; an illustration otherwise). The cells are the exact polygons of
+    :func:`gaussiso.plotting.plot_partition` (the centered centers as seeds, no Gaussian
+    density: this is data space), in the class colours.
 
     Parameters
     ----------
@@ -98,15 +100,18 @@ def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, re
     sample_labels : array_like of int, shape (n,), optional
         Their labels (grey for ``-1``).
     ax : matplotlib.axes.Axes, optional
-    resolution : int
-        Grid points per side for the cell boundaries.
     margin : float
         Relative margin around the centers.
 
     Returns
     -------
     matplotlib.axes.Axes
+        With one Polygon patch per cell (``gid`` ``"cell-i"``) when the (projected) centers
+        are at least two and distinct; otherwise the centers alone.
     """
+    import gaussiso
+    from gaussiso.plotting import plot_partition
+
     c = np.asarray(centers, dtype=float)
     m, D = c.shape
     mean = c.mean(axis=0)
@@ -119,20 +124,22 @@ def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, re
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
     span = np.ptp(c2, axis=0).max() if m > 1 else 1.0
-    lo, hi = c2.min(axis=0) - margin * span, c2.max(axis=0) + margin * span
-    xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
-    X, Y = np.meshgrid(xs, ys)
-    lab = _grid_labels_nearest(np.column_stack([X.ravel(), Y.ravel()]), c2).reshape(X.shape)
+    extent = float(np.abs(c2).max() + margin * span) if m > 1 else 1.0
     pal = class_colors(m)
-    ax.imshow(lab, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]),
-              cmap=matplotlib.colors.ListedColormap(pal[:, :3] * 0.35 + 0.65), vmin=-0.5, vmax=m - 0.5,
-              interpolation="nearest", aspect="auto")
-    _draw_boundaries(ax, lab, xs, ys)
+    try:  # the projected centers as the seeds of a planar Voronoi partition, centered at 0
+        part = gaussiso.VoronoiPartition(c2)
+    except ValueError:  # one mode, or centers that coincide in the projection: no diagram
+        part = None
+    if part is not None:
+        plot_partition(part, ax=ax, extent=extent, show_density=False, show_seeds=False,
+                       cmap=matplotlib.colors.ListedColormap(pal), alpha=0.35)
     if samples is not None:
         s2 = (np.asarray(samples, dtype=float).reshape(len(samples), -1) - mean) @ P
         col = _colors_for(np.zeros(len(s2), int) if sample_labels is None else sample_labels, m)
         ax.scatter(s2[:, 0], s2[:, 1], c=col, s=3, alpha=0.6, linewidths=0)
     ax.scatter(c2[:, 0], c2[:, 1], c=pal, s=80, marker="*", edgecolors="k", zorder=3)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
     ax.set_title("modes and their Voronoi cells" + ("" if D == 2 else " (PCA projection)"))
     ax.set_aspect("equal")
     return ax
@@ -348,5 +355,3 @@ def plot_training_progress(fake, *, cluster=None, real=None, step: Optional[int]
         ax.set_title(f"step {step}")
     return ax
 
-
-__all__ += ["image_grid", "plot_training_progress"]

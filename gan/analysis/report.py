@@ -20,6 +20,16 @@ numbers with their standard error or 95% interval):
   measure of the ``eps``-boundary of the simplicial cluster :math:`\\mathcal{A}^*` at
   ``eps_min`` (``matched``: Lemma 3.5's bound at the optimum as stated) and at ``eps_min / 2``
   (``matched_half``: the radius its proof supports, see :mod:`gaussiso.bounds`);
+* a certified upper bound ``L_up`` of the Lipschitz constant
+  (:func:`~gan.analysis.lipschitz_upper_bound`: product of exact per-layer norms, or the
+  proven constant of :math:`G^*_\\varepsilon`; ``None`` with the reason, e.g. for the CIFAR
+  ResNet) and the same bounds at ``L_up`` (``bounds_certified``). For mixtures both sets also
+  hold the radius-aware bounds (modes = balls of the support radius, weights = the measured
+  mode shares), which are the right comparison for a precision that counts samples within
+  that radius. Which comparison tests the theory: a precision above the proven
+  ``corollary_3_6_sharp`` at ``L_up`` would contradict it (:meth:`RunAnalysis.theory_test`);
+  a precision above any bound at ``L_est`` (a lower bound of ``L``, hence too small a bound)
+  is no evidence;
 * Jacobian statistics (volume element, condition number, gradient norm) and a geodesic between
   two class directions;
 * for the ``optimal`` preset (the explicit :math:`G^*_\\varepsilon`), the exact precision
@@ -41,10 +51,11 @@ from .geodesics import geodesic
 from .jacobian import jacobian_geometry, latent_grid, latent_slice, lipschitz_estimate
 from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_nearest_mode, partition_stats,
                      wilson_interval)
+from .lipschitz import lipschitz_upper_bound
 from .optimum import AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, compare_with_simplicial, fit_simplicial
 from .probes import convex_accuracy, logreg_accuracy
-from .results import (BoundaryMeasure, BoundsAtEps, GeodesicSummary, JacobianSummary, ProbeSummary, RunAnalysis,
-                      Share, SimplicialSummary, ValueSummary)
+from .results import (BoundaryMeasure, BoundsAtEps, GeodesicSummary, JacobianSummary, LipschitzEstimate,
+                      ProbeSummary, RunAnalysis, Share, SimplicialSummary, ValueSummary)
 
 __all__ = ["analyze_run", "analyze_generator", "bounds_at_eps", "boundary_measure"]
 
@@ -91,17 +102,31 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
 _THEOREM_3_7_C = 1.0
 
 
-def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float) -> BoundsAtEps:
+def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float, *, radius: Optional[float] = None,
+                  centers=None, weights=None) -> BoundsAtEps:
     """The bounds of Corollary 3.6, Theorem 3.7 and Lemma 3.5 at the widths matched to ``lipschitz``.
 
     ``eps_min = d_min / lipschitz`` and ``eps_max = d_max / lipschitz``; a bound outside its
     statement's hypotheses is ``None`` with a note saying why. See :class:`BoundsAtEps`.
+
+    The point-mode fields (``corollary_3_6``, ``theorem_3_7``, ``matched``, ``matched_half``)
+    treat the modes as points. A precision that counts samples within a radius ``r`` of the
+    modes must be compared with the radius-aware bounds instead, computed when ``centers``
+    (shape ``(m, D)``) are given, with ``radius`` (default 0) and optional ``weights`` (the
+    generator's share of each mode; zero shares drop the mode): ``corollary_3_6_sharp``
+    (proven), ``corollary_3_6_radii`` (eq. (4)) and ``lemma_3_5_radii``. Whether a comparison
+    tests the theory depends on ``lipschitz``: only a certified upper bound of the
+    generator's constant makes it one.
 
     Examples
     --------
     >>> b = bounds_at_eps(3, 2, d_min=1.0, d_max=1.0, lipschitz=5.0)
     >>> b.eps_min, round(b.corollary_3_6, 4), round(b.matched_half.precision, 4)
     (0.2, 0.9532, 0.8833)
+    >>> X = [[0.0, 0.0], [1.0, 0.0], [0.5, 3 ** 0.5 / 2]]            # D = 1, discs of radius 0.1
+    >>> r = bounds_at_eps(3, 2, 1.0, 1.0, 5.0, radius=0.1, centers=X)
+    >>> round(r.corollary_3_6_sharp, 4), round(r.lemma_3_5_radii.eps, 4)  # gap (D - 2r)/(2L), band (D/2 - r)/L
+    (0.9143, 0.08)
     """
     from gaussiso import bounds
 
@@ -126,11 +151,63 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float) 
     # Lemma 3.5's proof supports eps_min / 2 only (see gaussiso.bounds): the bound
     # 1 - gamma(eps_min/2-boundary of A*) is the one a generator cannot beat
     half = None if matched is None else boundary_measure(m, d, 0.5 * eps_min)
+    if centers is not None:
+        vals.update(_radius_bounds(m, d, float(lipschitz), 0.0 if radius is None else float(radius), centers, weights))
     # (7) is stated for m <= d; Corollary 3.6 for m <= d + 1
     return BoundsAtEps(m=int(m), d=int(d), d_min=float(d_min), d_max=float(d_max), lipschitz=float(lipschitz),
                        eps_min=eps_min, eps_max=eps_max, theorem_3_7_C=_THEOREM_3_7_C,
                        corollary_3_6_applies=bool(m <= d + 1), theorem_3_7_applies=bool(m <= d),
                        matched=matched, matched_half=half, **vals)
+
+
+def _radius_bounds(m: int, d: int, L: float, r: float, centers, weights) -> dict:
+    """The radius-aware fields of :class:`BoundsAtEps` (modes = balls of radius ``r``)."""
+    from gaussiso import bounds
+
+    c = np.asarray(centers, dtype=np.float64)
+    out = {"radius": r, "weights": None}
+    keep = np.ones(c.shape[0], dtype=bool)
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        keep = np.isfinite(w) & (w > 0)
+    if keep.sum() < 2:
+        note = f"the generator reaches {int(keep.sum())} mode(s): no separation bound applies"
+        return {**out, "corollary_3_6_sharp_note": note, "corollary_3_6_radii_note": note,
+                **_lemma_radii(m, d, L, r, c)}
+    if w is not None:  # the proof holds for any shares gamma(G^-1(S_i)) = alpha w_i; an empty mode plays no part
+        w = w[keep] / w[keep].sum()
+        out["weights"] = w
+    k, ck = int(keep.sum()), c[keep]
+    for key, fn in (("corollary_3_6_sharp", bounds.corollary_3_6_sharp), ("corollary_3_6_radii", bounds.corollary_3_6)):
+        try:
+            out[key], out[key + "_note"] = float(fn(k, weights=w, radii=r, centers=ck, lipschitz=L)), None
+        except ValueError as exc:  # radii overlapping, or eq. (4) outside its range / below the proven bound
+            out[key], out[key + "_note"] = None, str(exc)
+    return {**out, **_lemma_radii(m, d, L, r, c)}
+
+
+def _lemma_radii(m: int, d: int, L: float, r: float, c: np.ndarray) -> dict:
+    """Lemma 3.5's radius-aware band for the simplicial cluster (all modes)."""
+    if m > d + 1:
+        return {"lemma_3_5_radii": None, "lemma_3_5_radii_note": f"no simplicial {m}-cluster in R^{d} (m > d + 1)"}
+    dist = np.sqrt(((c[:, None, :] - c[None, :, :]) ** 2).sum(-1))
+    band = float((dist[~np.eye(m, dtype=bool)].min() / 2.0 - r) / L)
+    if not band > 0:
+        return {"lemma_3_5_radii": None,
+                "lemma_3_5_radii_note": f"radius {r} violates Assumption 3.1 (1): band (D_min/2 - r)/L = {band:.6g}"}
+    return {"lemma_3_5_radii": boundary_measure(m, d, band), "lemma_3_5_radii_note": None}
+
+
+def _with_upper_bound(lip: LipschitzEstimate, generator, latent_dim: int) -> LipschitzEstimate:
+    """``lip`` with the certified upper bound of :func:`lipschitz_upper_bound` (or why there is none)."""
+    if not isinstance(generator, torch.nn.Module):
+        return dataclasses.replace(lip, lipschitz_upper_bound_note="not a torch.nn.Module: no layers to bound")
+    try:
+        ub = lipschitz_upper_bound(generator, latent_dim=latent_dim)
+    except (NotImplementedError, ValueError) as exc:  # e.g. the ResNet's self-modulated batch norm
+        return dataclasses.replace(lip, lipschitz_upper_bound_note=f"no certified bound: {exc}")
+    return dataclasses.replace(lip, lipschitz_upper_bound=float(ub.value), lipschitz_upper_bound_note=ub.method)
 
 
 def _check_sizes(**sizes) -> None:
@@ -265,10 +342,10 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
 
     # --- Lipschitz constant, matched eps, bounds --------------------------------------------
     z_l = z_all[: int(n_lipschitz)]
-    lip = lipschitz_estimate(generator, z_l, seed=seed + 4)
+    lip = _with_upper_bound(lipschitz_estimate(generator, z_l, seed=seed + 4), generator, d)
     geo = jacobian_geometry(generator, z_l)
     jac = JacobianSummary(**{key: ValueSummary.of(v) for key, v in geo.items() if key != "singular_values"})
-    d_min = d_max = bnds = config_optimum = None
+    d_min = d_max = bnds = bnds_cert = config_optimum = None
     if c is not None and m >= 2:
         diff = c[:, None, :] - c[None, :, :]
         dist = np.sqrt((diff ** 2).sum(-1))
@@ -276,8 +353,15 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
         d_min, d_max = float(dist[iu].min()), float(dist[iu].max())
         if config_eps is not None:  # the explicit G*_eps: its exact precision
             config_optimum = boundary_measure(m, d, float(config_eps))
+        # the radius-aware bounds use the generator's measured share of each mode as weights
+        # (NaN when no sample is on the support: then no mode is reached and no bound is given)
+        w = stats.proportions if labelling == "nearest_mode" else None
+        geometry = dict(radius=radius, centers=c, weights=w)
         if lip.estimate > 0:  # else a generator constant around every sampled latent
-            bnds = bounds_at_eps(m, d, d_min, d_max, lip.estimate)
+            bnds = bounds_at_eps(m, d, d_min, d_max, lip.estimate, **geometry)
+        ub = lip.lipschitz_upper_bound
+        if ub is not None and ub > 0 and math.isfinite(ub):
+            bnds_cert = bounds_at_eps(m, d, d_min, d_max, ub, **geometry)
 
     # --- a geodesic between two class directions -------------------------------------------
     geod = None
@@ -297,7 +381,7 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
         latent_dim=d, m=m, labelling=labelling, support_radius=radius, seed=int(seed), device=str(dev),
         n_samples=int(n_samples), precision=precision, confident_share=confident, partition=stats,
         logreg=logreg, convex=convex, simplicial=simp, lipschitz=lip, jacobian=jac, d_min=d_min, d_max=d_max,
-        bounds=bnds, config_eps=None if config_eps is None or c is None or m < 2 else float(config_eps),
+        bounds=bnds, bounds_certified=bnds_cert, config_eps=None if config_eps is None or c is None or m < 2 else float(config_eps),
         config_optimum=config_optimum, geodesic=geod, figures=written)
 
 

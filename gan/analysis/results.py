@@ -182,7 +182,12 @@ class LipschitzEstimate(_JSONResult):
     method : str
         How ``estimate`` was obtained, in words.
     lipschitz_upper_bound : float or None
-        A certified upper bound of :math:`L` when one is known (``None``: not computed).
+        A certified upper bound of :math:`L` (:func:`gan.analysis.lipschitz_upper_bound`: the
+        product of exact per-layer operator norms, or the proven constant of
+        :math:`G^*_\\varepsilon`); ``None`` when none is known.
+    lipschitz_upper_bound_note : str or None
+        How the upper bound was obtained, or why there is none (e.g. the CIFAR ResNet, whose
+        self-modulated batch norm no product of layer norms bounds).
     """
 
     estimate: float
@@ -195,6 +200,7 @@ class LipschitzEstimate(_JSONResult):
     quantile: float
     method: str = "max of finite-difference ratios and Jacobian spectral norms (a lower bound of L)"
     lipschitz_upper_bound: Optional[float] = None
+    lipschitz_upper_bound_note: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -239,8 +245,37 @@ class BoundsAtEps(_JSONResult):
         :math:`\\gamma(\\partial^{\\varepsilon_{\\min}} \\mathcal{A}^*)`; its ``precision`` is
         Lemma 3.5's bound at the optimum as stated (``None`` when ``m > d + 1``).
     matched_half : BoundaryMeasure or None
-        The same at ``eps_min / 2``, the radius Lemma 3.5's proof supports (see
-        :mod:`gaussiso.bounds`): the precision a generator with this ``L`` cannot beat.
+        The same at ``eps_min / 2``, the band Lemma 3.5's proof supports for point modes (see
+        :mod:`gaussiso.bounds`): a proven bound for generators *associated with*
+        :math:`\\mathcal{A}^*`, attained by the projection-rule :math:`G^*_\\varepsilon`. It is
+        no bound for a generator associated with another partition: whether :math:`\\mathcal{A}^*`
+        has the least :math:`\\varepsilon`-boundary measure at finite :math:`\\varepsilon` is
+        open for ``m >= 3``.
+    radius : float or None
+        The modes' radius ``r`` (the support radius within which a sample counts as on a mode)
+        used by the radius-aware bounds below; ``None`` when they were not computed.
+    weights : ndarray, shape (k,), or None
+        The mode shares used by the radius-aware Corollary 3.6 bounds (the generator's measured
+        share of each mode among on-support samples; modes it never reaches are left out), or
+        ``None`` for equal weights.
+    corollary_3_6_sharp, corollary_3_6_sharp_note
+        The proven bound :func:`gaussiso.bounds.corollary_3_6_sharp` with ``radii=radius``,
+        the mode centers and ``lipschitz``: the largest :math:`\\alpha` with
+        :math:`\\sum_i \\Phi(\\Phi^{-1}(\\alpha w_i) + \\delta_C) \\le 1`,
+        :math:`\\delta_C = \\min_{i \\ne j}(D_{ij} - 2r)/(2L)`. With ``w`` the measured shares its
+        proof needs only that ``G`` is ``L``-Lipschitz; ``None`` and why when refused.
+        **This is the bound whose violation would contradict the theory, when ``lipschitz`` is a
+        certified upper bound of the generator's constant.**
+    corollary_3_6_radii, corollary_3_6_radii_note
+        Eq. (4) (:func:`gaussiso.bounds.corollary_3_6`) with the same radii, centers, weights and
+        ``lipschitz``, returned only where it relaxes the proven bound; else ``None`` and why.
+    lemma_3_5_radii : BoundaryMeasure or None
+        :math:`\\gamma(\\partial^{\\delta_L}\\mathcal{A}^*)` at Lemma 3.5's radius-aware band
+        :math:`\\delta_L = \\min_{i \\ne j}(D_{ij}/2 - r)/L` (:func:`gaussiso.bounds.lemma_3_5`
+        with ``radii``): its ``precision`` bounds generators associated with
+        :math:`\\mathcal{A}^*` (not other partitions, see ``matched_half``).
+    lemma_3_5_radii_note : str or None
+        Why ``lemma_3_5_radii`` is ``None`` (``m > d + 1``, or radii violating Assumption 3.1).
     """
 
     m: int
@@ -260,6 +295,14 @@ class BoundsAtEps(_JSONResult):
     matched: Optional[BoundaryMeasure] = None
     matched_half: Optional[BoundaryMeasure] = None
     eps_rule: str = "eps_min = d_min / L (Lemma 3.5's eps_min), eps_max = d_max / L"
+    radius: Optional[float] = None
+    weights: Optional[np.ndarray] = None
+    corollary_3_6_sharp: Optional[float] = None
+    corollary_3_6_sharp_note: Optional[str] = None
+    corollary_3_6_radii: Optional[float] = None
+    corollary_3_6_radii_note: Optional[str] = None
+    lemma_3_5_radii: Optional[BoundaryMeasure] = None
+    lemma_3_5_radii_note: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -379,7 +422,14 @@ class RunAnalysis(_JSONResult):
         Smallest and largest mode distance (mixtures with ``m >= 2``).
     bounds : BoundsAtEps or None
         The bounds at ``L = lipschitz.estimate`` (``None`` for images, or when
-        ``L_est = 0``).
+        ``L_est = 0``). The estimate is a *lower* bound of the true constant and the upper
+        bounds increase with ``L``, so a precision above these is **no evidence** against the
+        theory.
+    bounds_certified : BoundsAtEps or None
+        The same bounds at ``L = lipschitz.lipschitz_upper_bound``, a certified *upper* bound of
+        the constant (``None`` when there is none). A precision above
+        ``bounds_certified.corollary_3_6_sharp`` (the radius-aware proven bound, beyond
+        sampling error) would contradict the theory: this is the comparison that tests it.
     config_eps : float or None
         The ``eps`` of an explicit :math:`G^*_\\varepsilon` (``python -m gan optimal`` runs).
     config_optimum : BoundaryMeasure or None
@@ -413,6 +463,7 @@ class RunAnalysis(_JSONResult):
     d_min: Optional[float] = None
     d_max: Optional[float] = None
     bounds: Optional[BoundsAtEps] = None
+    bounds_certified: Optional[BoundsAtEps] = None
     config_eps: Optional[float] = None
     config_optimum: Optional[BoundaryMeasure] = None
     geodesic: Optional[GeodesicSummary] = None
@@ -433,10 +484,34 @@ class RunAnalysis(_JSONResult):
         """``d_min / L_est`` (``None`` without bounds)."""
         return None if self.bounds is None else self.bounds.eps_min
 
+    def theory_test(self) -> Optional[dict]:
+        """The comparison that tests the theory, or ``None`` when it cannot be made.
+
+        The measured precision against the proven radius-aware Corollary 3.6 bound at the
+        certified upper bound of ``L`` (``bounds_certified.corollary_3_6_sharp``). ``verdict``
+        is ``"contradiction"`` when the precision exceeds the bound by more than 5 standard
+        errors, ``"consistent"`` otherwise. (The bounds at the empirical estimate,
+        ``bounds``, are never a test: see :attr:`bounds`.)
+        """
+        b, p = self.bounds_certified, self.precision
+        if b is None or p is None or b.corollary_3_6_sharp is None:
+            return None
+        excess = (p.value - b.corollary_3_6_sharp) / p.stderr if p.stderr > 0 else (
+            math.inf if p.value > b.corollary_3_6_sharp else -math.inf)
+        return {"precision": p.value, "precision_stderr": p.stderr, "bound": b.corollary_3_6_sharp,
+                "lipschitz_upper_bound": b.lipschitz, "radius": b.radius,
+                "z": excess if math.isfinite(excess) else None,
+                "verdict": "contradiction" if excess > 5.0 else "consistent"}
+
     def headline(self) -> dict:
-        """The main numbers, flat and JSON-ready (what ``python -m gan analyze`` prints)."""
-        b, p = self.bounds, self.precision
+        """The main numbers, flat and JSON-ready (what ``python -m gan analyze`` prints).
+
+        ``*_at_estimate`` values use the empirical Lipschitz estimate (no test of the theory),
+        ``*_at_upper_bound`` the certified upper bound (a test: see :meth:`theory_test`).
+        """
+        b, c, p = self.bounds, self.bounds_certified, self.precision
         matched = None if b is None else b.matched
+        test = self.theory_test()
         return to_plain({
             "precision": None if p is None else p.value,
             "logreg_accuracy": self.logreg.accuracy,
@@ -444,8 +519,12 @@ class RunAnalysis(_JSONResult):
             "simplicial_agreement": self.simplicial.agreement,
             "is_simplicial": self.is_simplicial,
             "lipschitz_estimate": self.lipschitz.estimate,
+            "lipschitz_upper_bound": self.lipschitz.lipschitz_upper_bound,
             "eps_matched": self.eps_matched,
             "gamma_eps_boundary_matched": None if matched is None else matched.value,
             "corollary_3_6_bound": None if b is None else b.corollary_3_6,
             "theorem_3_7_bound": None if b is None else b.theorem_3_7,
+            "corollary_3_6_sharp_at_estimate": None if b is None else b.corollary_3_6_sharp,
+            "corollary_3_6_sharp_at_upper_bound": None if c is None else c.corollary_3_6_sharp,
+            "theory_test": None if test is None else test["verdict"],
         })

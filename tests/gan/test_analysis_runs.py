@@ -86,6 +86,15 @@ def test_optimal_generator_lipschitz_and_bounds(optimal_direct):
     gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(3, 2), res.bounds.eps_min, method="exact")
     assert res.bounds.matched.value == pytest.approx(float(gamma.value), rel=1e-9)
     assert res.bounds.matched.precision == pytest.approx(1 - float(gamma.value), rel=1e-9)
+    # the certified constant of G*_eps is its proven one; the bounds at it are the tests
+    assert res.lipschitz.lipschitz_upper_bound == pytest.approx(float(G.lipschitz_constant), rel=1e-12)
+    _check_certified_bounds(res, G.centers)
+    # at its proven constant L, G*_eps (point modes) has precision 1 - gamma(eps-boundary), with
+    # eps = D / (2 L) only for the projection rule; eq. (8)'s constant is larger, so Lemma 3.5's
+    # radius-aware band at L is narrower than eps and its bound lies above the precision
+    lem = res.bounds_certified.lemma_3_5_radii
+    assert lem.eps <= G.eps * (1 + 1e-9)
+    assert res.precision.value <= lem.precision + 5 * res.precision.stderr
 
 
 def test_rotated_optimal_generator_gives_back_its_rotation(tmp_path):
@@ -103,6 +112,27 @@ def test_rotated_optimal_generator_gives_back_its_rotation(tmp_path):
     # class-mean directions from ~3,500 latents per class: error ~ sqrt(d/n)/|mean| ~ 0.03
     assert np.max(np.linalg.norm(seeds - true, axis=1)) < 0.08
     assert res.is_simplicial
+
+
+def test_certified_bound_of_a_network_and_the_theory_test():
+    """A fixed two-layer ReLU network that reaches all three modes: its certified constant is the
+    product of its layers' exact norms, the bounds at it are recomputable, and the precision
+    stays below the proven bound (a theorem), whatever the network."""
+    X = gaussiso.modes.equidistant_centers(3, 2, distance=2.0)
+    g = torch.Generator().manual_seed(11)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=g))
+    res = analyze_generator(net, latent_dim=2, centers=X, support_radius=0.5, device="cpu", seed=7,
+                            **{**SMALL, "n_lipschitz": 200})
+    w1, w2 = (net[i].weight.detach().double() for i in (0, 2))
+    prod = float(torch.linalg.matrix_norm(w1, 2) * torch.linalg.matrix_norm(w2, 2))
+    assert res.lipschitz.lipschitz_upper_bound == pytest.approx(prod, rel=1e-12)
+    assert res.partition.n_empty_cells == 0 and res.precision.value > 0.01  # every mode reached
+    _check_certified_bounds(res, X)
+    assert res.theory_test()["lipschitz_upper_bound"] == res.lipschitz.lipschitz_upper_bound
+    assert res.theory_test()["radius"] == 0.5
 
 
 class _Strips(torch.nn.Module):
@@ -127,6 +157,12 @@ def test_parallel_strips_are_reported_non_simplicial():
     assert res.convex.accuracy == 1.0  # convex cells ...
     assert res.logreg.accuracy > 0.98  # ... and linearly separable, but not simplicial
     assert abs(res.partition.proportions[0] - 1 / 3) < 5 * math.sqrt(2 / 9 / 20_000)
+    # no certified Lipschitz bound for an unknown module (a step function): None, with the reason
+    assert res.lipschitz.lipschitz_upper_bound is None
+    assert "no certified bound" in res.lipschitz.lipschitz_upper_bound_note and "_Strips" in \
+        res.lipschitz.lipschitz_upper_bound_note
+    assert res.bounds_certified is None and res.theory_test() is None
+    assert res.headline()["lipschitz_upper_bound"] is None
 
 
 class _SoftmaxClassifier:
@@ -165,7 +201,7 @@ def test_classifier_labelling_path():
     assert res.lipschitz.gradient == pytest.approx(1.0, rel=1e-6)  # the identity
     # float32 differences over delta = 1e-3: relative rounding ~ 1e-7 * |z| / 1e-3
     assert res.lipschitz.pairs == pytest.approx(1.0, rel=1e-3)
-    assert res.bounds is None and res.eps_matched is None
+    assert res.bounds is None and res.eps_matched is None and res.bounds_certified is None
 
 
 def _read_analysis_json(path):
@@ -182,6 +218,43 @@ def _read_analysis_json(path):
     res = RunAnalysis.from_json(text)
     assert res.to_json() == text
     return res
+
+
+def _check_certified_bounds(res, centers):
+    """The certified Lipschitz upper bound, the bounds at it, and the radius-aware bounds at both constants."""
+    from gaussiso import bounds
+
+    lip, part = res.lipschitz, res.partition
+    ub = lip.lipschitz_upper_bound
+    # an upper bound of L can never be below a maximum of Jacobian norms or of difference
+    # quotients (lower bounds); the quotients are float32 differences over delta = 1e-3, whose
+    # relative rounding reaches ~1e-4 (1.3e-4 seen for G*_eps at L = 0.5)
+    assert ub is not None and lip.lipschitz_upper_bound_note
+    assert ub >= lip.gradient * (1 - 1e-6) and ub >= lip.pairs * (1 - 1e-3)
+    cert = res.bounds_certified
+    assert cert.lipschitz == ub and cert.eps_min == pytest.approx(cert.d_min / ub, rel=1e-12)
+    assert (cert.d_min, cert.d_max) == (res.bounds.d_min, res.bounds.d_max)
+    c = np.asarray(centers, dtype=float)
+    w = np.asarray(part.proportions, dtype=float)
+    keep = np.isfinite(w) & (w > 0)
+    for b in (res.bounds, cert):
+        assert b.radius == res.support_radius
+        if keep.sum() < 2:
+            assert b.corollary_3_6_sharp is None and "mode" in b.corollary_3_6_sharp_note
+            continue
+        np.testing.assert_allclose(b.weights, w[keep] / w[keep].sum(), rtol=1e-12)
+        # recomputed from gaussiso with the support radius, the centers and the measured shares
+        want = bounds.corollary_3_6_sharp(int(keep.sum()), weights=b.weights, radii=res.support_radius,
+                                          centers=c[keep], lipschitz=b.lipschitz)
+        assert b.corollary_3_6_sharp == pytest.approx(want, rel=1e-12)
+    if keep.sum() >= 2:
+        # the bounds increase with L: the one at the upper bound is the larger
+        assert cert.corollary_3_6_sharp >= res.bounds.corollary_3_6_sharp - 1e-12
+        test = res.theory_test()
+        # a theorem: an L-Lipschitz generator cannot beat the proven bound at any L' >= L
+        assert test["verdict"] == "consistent", test
+        assert res.headline()["theory_test"] == "consistent"
+        assert res.headline()["lipschitz_upper_bound"] == ub
 
 
 def _check_analysis_json(res, m, d):
@@ -281,6 +354,11 @@ def test_cli_optimal_then_analyze(tmp_path):
     assert gan_main(["analyze", str(out), "--device", "cpu", "--seed", "1", "--quiet", *SMALL_CLI]) == 0
     res = _read_analysis_json(out / "analysis.json")
     _check_analysis_json(res, 3, 2)
+    _check_certified_bounds(res, cfg["centers"])
+    # G*_eps: the certified constant is its proven one
+    G0 = gaussiso.OptimalGenerator(np.asarray(cfg["centers"]), 0.1, latent_dim=2, rule=cfg["rule"],
+                                   partition=gaussiso.VoronoiPartition(np.asarray(cfg["partition_seeds"])))
+    assert res.lipschitz.lipschitz_upper_bound == pytest.approx(float(G0.lipschitz_constant), rel=1e-12)
     assert res.preset == "optimal" and res.config["eps"] == 0.1
     true = np.asarray(cfg["partition_seeds"])
     true = true / np.linalg.norm(true, axis=1, keepdims=True)
@@ -313,6 +391,11 @@ def test_short_trained_mixture_run_end_to_end(tmp_path):
     run = load_run(out, device="cpu")
     m = len(run.dataset.centers)
     _check_analysis_json(res, m, run.sampler.latent_dim)
+    _check_certified_bounds(res, run.dataset.centers)
+    # the MLP's certified bound is the product of its layers' exact norms
+    from gan.analysis import lipschitz_upper_bound
+
+    assert res.lipschitz.lipschitz_upper_bound == pytest.approx(lipschitz_upper_bound(run.generator).value, rel=1e-12)
     assert res.preset == "mixture" and res.step == run.step
     # the run's latent prior and data, under the keys TrainConfig writes
     assert res.config["latent"] == run.config["latent"] == "gaussian"
@@ -363,6 +446,17 @@ def test_figures_return_axes_and_save(tmp_path):
     ax = F.plot_modes_voronoi(rng.standard_normal((4, 5)), samples=rng.standard_normal((50, 5)),
                               sample_labels=rng.integers(-1, 4, 50))
     ax.figure.savefig(tmp_path / "modes.png")
+    # the cells are gaussiso.plotting's exact polygons: for 3 equidistant modes of the plane,
+    # three 120-degree sectors about the centroid, which tile the view square
+    X = gaussiso.modes.equidistant_centers(3, 2, distance=2.0) + np.array([5.0, -1.0])
+    ax = F.plot_modes_voronoi(X)
+    cells = [p for p in ax.patches if str(p.get_gid()).startswith("cell-")]
+    assert len(cells) == 3
+    lo, hi = ax.get_xlim()
+    area = sum(0.5 * abs(np.dot(v[:-1, 0], v[1:, 1]) - np.dot(v[1:, 0], v[:-1, 1]))
+               for v in (np.asarray(c.get_xy()) for c in cells))
+    assert area == pytest.approx((hi - lo) ** 2, rel=1e-9)
+    assert len(F.plot_modes_voronoi(np.zeros((1, 2))).patches) == 0  # one mode: no diagram
     ax = F.plot_precision_vs_dim([2, 4, 8, 16], [[0.5, 0.7, 0.8, 0.8], [0.4, 0.6, 0.7, 0.7]],
                                  stderr=np.full((2, 4), 0.01), label=["m=10", "m=20"])
     assert len(ax.get_legend().get_texts()) == 2
