@@ -257,7 +257,7 @@ class OptimalGenerator:
             )
         dist = pairwise_distances(X)  # scaled internally: no overflow at 1e300
         off = dist + np.diag(np.full(m, np.inf))
-        if np.min(off) <= 1e-12 * scale:  # relative: centres at 1e-200 are not "coincident"
+        if np.min(off) <= 1e-12 * scale:  # relative: centers at 1e-200 are not "coincident"
             i, j = np.unravel_index(np.argmin(off), off.shape)
             raise ValueError(
                 f"centers must be distinct: centers {min(i, j)} and {max(i, j)} coincide (distance "

@@ -11,7 +11,7 @@ __all__ = ["pairwise_distances"]
 #: Up to this many ``n_a * n_b * k`` products the differences are formed explicitly.
 _EXPLICIT_MAX = 2**24
 #: Pairs whose Gram-formula squared distance is below this share of the squared norms (of the
-#: centred rows) are recomputed from explicit differences (cancellation).
+#: centered rows) are recomputed from explicit differences (cancellation).
 _RECOMPUTE_RATIO = 0.25
 
 

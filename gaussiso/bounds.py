@@ -552,7 +552,7 @@ def theorem_3_7(m, eps_max, C=1.0, *, radii=0.0, centers=None) -> float:
         off = dist[~np.eye(m, dtype=bool)]
         if off.max() - off.min() > 1e-9 * off.max():
             raise ValueError(
-                f"theorem_3_7 is certified for equidistant modes only; centre distances range over "
+                f"theorem_3_7 is certified for equidistant modes only; center distances range over "
                 f"[{off.min():.6g}, {off.max():.6g}]"
             )
     val = float(1.0 - e * np.sqrt(m * np.log(C * m)))

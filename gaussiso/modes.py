@@ -211,7 +211,7 @@ def check_assumption_3_1(centers, radii=0.0) -> Assumption31Result:
         raise ValueError(f"radii must be >= 0, got min {r.min()}")
     dist = pairwise_distances(X)
     off = dist + np.diag(np.full(m, np.inf))
-    # Relative to the configuration's scale: centres at 1e-200 are distinct, not "coincident".
+    # Relative to the configuration's scale: centers at 1e-200 are distinct, not "coincident".
     if np.min(off) <= 1e-12 * float(np.max(np.abs(X))):
         a, b = (int(x) for x in np.unravel_index(np.argmin(off), off.shape))
         raise ValueError(f"centers must be distinct: centers {min(a, b)} and {max(a, b)} coincide")
