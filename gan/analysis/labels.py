@@ -183,7 +183,9 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
 
     Returns
     -------
-    (lo, hi) : floats (or arrays)
+    lo, hi : float or ndarray
+        Lower and upper ends of the interval (arrays, of the broadcast shape of ``k`` and
+        ``n``, for array inputs).
 
     Examples
     --------

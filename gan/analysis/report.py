@@ -66,6 +66,20 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
     ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is infinite;
     a NaN, zero or negative ``eps``, or non-integer ``m``, ``d``, is refused (ValueError/TypeError). The method is :func:`gaussiso.eps_boundary_measure`'s ``"auto"``.
 
+    Parameters
+    ----------
+    m : int
+        Number of cells, ``m >= 1``.
+    d : int
+        Latent dimension, ``d >= 1``.
+    eps : float
+        Width of the boundary, ``> 0`` (``inf`` gives ``None``).
+
+    Returns
+    -------
+    BoundaryMeasure or None
+        The measure with its standard error and ``precision = 1 - value``.
+
     Examples
     --------
     >>> b = boundary_measure(3, 2, 0.1)  # three 120-degree sectors of the plane
@@ -96,6 +110,22 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float) 
 
     ``eps_min = d_min / lipschitz`` and ``eps_max = d_max / lipschitz``; a bound outside its
     statement's hypotheses is ``None`` with a note saying why. See :class:`BoundsAtEps`.
+
+    Parameters
+    ----------
+    m : int
+        Number of modes, ``m >= 1``.
+    d : int
+        Latent dimension, ``d >= 1``.
+    d_min, d_max : float
+        Smallest and largest distance between two modes, ``0 < d_min <= d_max``.
+    lipschitz : float
+        Lipschitz constant ``L > 0`` of the generator.
+
+    Returns
+    -------
+    BoundsAtEps
+        The widths and the bounds at them.
 
     Examples
     --------
