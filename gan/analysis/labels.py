@@ -183,9 +183,11 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
 
     Returns
     -------
-    lo, hi : float or ndarray
-        Lower and upper ends of the interval (arrays, of the broadcast shape of ``k`` and
-        ``n``, for array inputs).
+    lo : float or ndarray
+        Lower end of the interval (an array of the broadcast shape of ``k`` and ``n`` for
+        array inputs).
+    hi : float or ndarray
+        Upper end of the interval, same shape.
 
     Examples
     --------
