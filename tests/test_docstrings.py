@@ -16,6 +16,7 @@ the Parameters section.
 """
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 
 import pytest
@@ -72,8 +73,8 @@ def _public_objects():
     """Yield ``(public name, object)`` for every function and class in the modules' ``__all__``."""
     seen = set()
     for module_name in MODULES:
-        if module_name.startswith("gan"):
-            pytest.importorskip("torch")
+        if module_name.startswith("gan") and importlib.util.find_spec("torch") is None:
+            continue  # torch is optional: without it only the gaussiso API is checked
         module = importlib.import_module(module_name)
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
@@ -141,12 +142,13 @@ def test_public_api_docstrings():
             errors = [("ERR", f"numpydoc could not validate it: {exc!r}")]
         if errors and full not in _PENDING:
             report.extend(f"{public} ({full}): {code} {msg}" for code, msg in errors)
-    assert checked > 100, f"only {checked} public objects found; is __all__ populated?"
+    assert checked > 50, f"only {checked} public objects found; is __all__ populated?"
     assert not report, f"{len(report)} docstring problems:\n" + "\n".join(report)
 
 
 def test_pending_allowlist_is_not_stale():
     """Every allowlisted object still exists and still has a problem (remove it once fixed)."""
+    pytest.importorskip("torch")  # every allowlisted object is in gan
     objects = {full: obj for _, full, obj in _public_objects()}
     stale = [name for name in sorted(_PENDING) if name not in objects]
     fixed = [name for name in sorted(_PENDING) if name in objects and not _problems(name, objects[name])]
