@@ -533,6 +533,16 @@ def candidate_perimeters(m) -> dict:
     \sqrt{2\pi}` (circle plus rays; :math:`Q = 1 - \Phi`). Both are also partitions of
     :math:`\mathbb{R}^3` (times a line), with the same perimeter.
 
+    Parameters
+    ----------
+    m : int
+        Number of cells, ``m >= 2``.
+
+    Returns
+    -------
+    dict
+        ``{"sectors": float, "disc": float}``, the two perimeters.
+
     Examples
     --------
     >>> from gaussiso._optimal_partition import candidate_perimeters

@@ -260,7 +260,18 @@ def check_partition(partition, name: str = "partition") -> VoronoiPartition:
 
 
 def simplex_vertices(m: int) -> np.ndarray:
-    """The m unit vectors of R^(m-1) with pairwise inner product -1/(m-1) (canonical)."""
+    """The m unit vectors of R^(m-1) with pairwise inner product -1/(m-1) (canonical).
+
+    Parameters
+    ----------
+    m : int
+        Number of vectors, ``m >= 2``.
+
+    Returns
+    -------
+    ndarray, shape (m, m - 1)
+        One unit vector per row, summing to zero.
+    """
     m = check_int(m, "m", low=2)
     e = np.eye(m) - 1.0 / m  # centered standard basis, in the hyperplane sum(x) = 0
     # Orthonormal basis of that hyperplane (Helmert-like, via QR for numerical exactness).
@@ -271,7 +282,20 @@ def simplex_vertices(m: int) -> np.ndarray:
 
 
 def random_rotation(d: int, rng=None) -> np.ndarray:
-    """A Haar-distributed orthogonal (d, d) matrix."""
+    """A Haar-distributed orthogonal (d, d) matrix.
+
+    Parameters
+    ----------
+    d : int
+        Dimension, ``d >= 1``.
+    rng : None, int or numpy.random.Generator
+        Source of randomness (see :func:`gaussiso.utils.as_generator`).
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+        An orthogonal matrix (determinant +1 or -1), uniform on O(d).
+    """
     d = check_int(d, "d", low=1)
     g = as_generator(rng)
     a = g.standard_normal((d, d))

@@ -14,6 +14,18 @@ def as_generator(rng, *, name: str = "rng") -> np.random.Generator:
 
     ``None`` gives fresh OS entropy. Legacy ``RandomState`` objects are refused, because
     they would silently share global state.
+
+    Parameters
+    ----------
+    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        The seed or generator; an int must be ``>= 0``. A Generator is returned as it is.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    numpy.random.Generator
+        The generator to draw from.
     """
     if isinstance(rng, np.random.Generator):
         return rng

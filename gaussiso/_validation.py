@@ -17,7 +17,22 @@ __all__ = [
 
 
 def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
-    """Return ``value`` as an int in ``[low, high]`` or raise TypeError/ValueError."""
+    """Return ``value`` as an int in ``[low, high]`` or raise TypeError/ValueError.
+
+    Parameters
+    ----------
+    value : int
+        The value to check; booleans and non-integral numbers are refused.
+    name : str
+        Argument name used in error messages.
+    low, high : int or None
+        Inclusive bounds; ``None`` for no bound.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     v = int(value)
@@ -29,7 +44,24 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
 
 
 def check_positive_float(value, name: str, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
-    """Return ``value`` as a finite float > 0 (>= 0 with ``allow_zero``)."""
+    """Return ``value`` as a finite float > 0 (>= 0 with ``allow_zero``).
+
+    Parameters
+    ----------
+    value : float
+        The value to check; booleans, NaN and non-real values are refused.
+    name : str
+        Argument name used in error messages.
+    allow_zero : bool
+        Accept ``0``.
+    allow_inf : bool
+        Accept ``+inf``.
+
+    Returns
+    -------
+    float
+        ``value`` as a Python float.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     v = float(value)
@@ -98,6 +130,22 @@ def check_array(x, name: str, *, ndim: int | None = None, dtype=np.float64) -> n
 
     Same rules as :func:`check_real_array`: None, strings, booleans and complex numbers are
     refused with TypeError, NaN and inf with ValueError.
+
+    Parameters
+    ----------
+    x : array_like
+        The values to check.
+    name : str
+        Argument name used in error messages.
+    ndim : int or None
+        Required number of dimensions; ``None`` for any.
+    dtype : numpy dtype
+        dtype of the returned array.
+
+    Returns
+    -------
+    ndarray
+        ``x`` as a finite array of ``dtype``.
     """
     return check_real_array(x, name, ndim=ndim, dtype=dtype)
 
@@ -114,7 +162,24 @@ def check_bool(value, name: str) -> bool:
 
 
 def check_points(z, d: int, name: str = "z"):
-    """Return ``(z2, single)``: ``z`` as an (n, d) float array, and whether it was one point."""
+    """Return ``(z2, single)``: ``z`` as an (n, d) float array, and whether it was one point.
+
+    Parameters
+    ----------
+    z : array_like, shape (n, d) or (d,)
+        Points, or one point.
+    d : int
+        Required dimension of each point.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    z2 : ndarray, shape (n, d)
+        The points as a finite float array (``n = 1`` for a single point).
+    single : bool
+        Whether ``z`` was a single point of shape ``(d,)``.
+    """
     a = check_array(z, name)
     single = a.ndim == 1
     if single:
@@ -125,7 +190,22 @@ def check_points(z, d: int, name: str = "z"):
 
 
 def check_choice(value, name: str, allowed):
-    """Return ``value`` if it is one of ``allowed`` (strings, names of a registry...)."""
+    """Return ``value`` if it is one of ``allowed`` (strings, names of a registry...).
+
+    Parameters
+    ----------
+    value : object
+        The value to check; must be a string when every allowed value is one.
+    name : str
+        Argument name used in error messages.
+    allowed : collection
+        The accepted values (a list, set, tuple or the keys of a dict).
+
+    Returns
+    -------
+    object
+        ``value`` itself.
+    """
     if all(isinstance(a, str) for a in allowed) and not isinstance(value, str):
         raise TypeError(f"{name} must be one of {list(allowed)} (a string), got {type(value).__name__} {value!r}")
     try:

@@ -597,6 +597,22 @@ def assert_bound_holds(value, bound, *, side, nsigma=5.0, rtol=0.0, atol=0.0, er
 def assert_in_unit_interval(x, *, atol=0.0, err_msg=""):
     """Assert that every entry of ``x`` (or of an Estimate's value) lies in ``[-atol, 1 + atol]``.
 
+    NaN counts as outside; the message lists up to ten offending entries with their indices.
+
+    Parameters
+    ----------
+    x : array_like or Estimate
+        Values (probabilities, measures) to check.
+    atol : float
+        Absolute tolerance, ``>= 0``.
+    err_msg : str
+        Text put before the failure message.
+
+    Raises
+    ------
+    AssertionError
+        If some entry lies outside ``[-atol, 1 + atol]``.
+
     Examples
     --------
     >>> from gaussiso.testing import assert_in_unit_interval

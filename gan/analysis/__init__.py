@@ -9,7 +9,7 @@ import matplotlib).
 ``analyze_generator``          the same for a generator given directly -> ``RunAnalysis``
 ``bounds_at_eps``              Corollary 3.6 / Theorem 3.7 / Lemma 3.5 at ``eps = D / L`` (radius-aware too)
 ``boundary_measure``           exact gamma(eps-boundary of the simplicial cluster)
-**results** (frozen dataclasses, ``to_json`` / ``from_json``)
+**results**                    frozen dataclasses, ``to_json`` / ``from_json``
 ``RunAnalysis``                the whole analysis of a run
 ``LipschitzEstimate``          empirical Lipschitz constant and how it was obtained
 ``BoundsAtEps``                the bounds at the widths matched to a Lipschitz constant
@@ -27,7 +27,7 @@ import matplotlib).
 ``generator_label_fn``         latents -> labels of the generated samples
 ``partition_stats``            labels -> ``PartitionStats``
 ``wilson_interval``            Wilson score interval of ``k / n``
-**probes and the simplicial fit**
+**probes, simplicial fit**
 ``fit_logreg``                 multinomial logistic regression on latents
 ``logreg_accuracy``            LogReg accuracy (Table 1) -> ``ProbeResult``
 ``convex_accuracy``            Convex accuracy (Table 1) -> ``ProbeResult``

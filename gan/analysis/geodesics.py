@@ -77,10 +77,14 @@ def curve_energy(G: Callable, nodes) -> tuple:
     G : callable
         (n, d) -> (n, ...).
     nodes : array_like or torch.Tensor, shape (K + 1, d)
+        The curve's nodes :math:`z_0, \\dots, z_K`.
 
     Returns
     -------
-    (energy, length) : floats
+    energy : float
+        :math:`\\sum_k \\|G(z_{k+1}) - G(z_k)\\|^2` (outputs flattened).
+    length : float
+        :math:`\\sum_k \\|G(z_{k+1}) - G(z_k)\\|`.
     """
     t = _to_tensor(G, nodes, "nodes")
     with torch.no_grad():

@@ -183,7 +183,11 @@ def wilson_interval(k, n, z: float = 1.959963984540054):
 
     Returns
     -------
-    (lo, hi) : floats (or arrays)
+    lo : float or ndarray
+        Lower end of the interval (an array of the broadcast shape of ``k`` and ``n`` for
+        array inputs).
+    hi : float or ndarray
+        Upper end of the interval, same shape.
 
     Examples
     --------

@@ -75,6 +75,8 @@ class SimplicialFit:
         Pairwise angles between the class directions (degrees; 0 on the diagonal).
     method : str
         ``"means"`` or ``"logreg"``.
+    extra : dict
+        Free-form additional information (empty unless a caller fills it; not in the repr).
     """
 
     classes: np.ndarray

@@ -77,6 +77,20 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
     ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is infinite;
     a NaN, zero or negative ``eps``, or non-integer ``m``, ``d``, is refused (ValueError/TypeError). The method is :func:`gaussiso.eps_boundary_measure`'s ``"auto"``.
 
+    Parameters
+    ----------
+    m : int
+        Number of cells, ``m >= 1``.
+    d : int
+        Latent dimension, ``d >= 1``.
+    eps : float
+        Width of the boundary, ``> 0`` (``inf`` gives ``None``).
+
+    Returns
+    -------
+    BoundaryMeasure or None
+        The measure with its standard error and ``precision = 1 - value``.
+
     Examples
     --------
     >>> b = boundary_measure(3, 2, 0.1)  # three 120-degree sectors of the plane
@@ -117,6 +131,28 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float, 
     (proven), ``corollary_3_6_radii`` (eq. (4)) and ``lemma_3_5_radii``. Whether a comparison
     tests the theory depends on ``lipschitz``: only a certified upper bound of the
     generator's constant makes it one.
+
+    Parameters
+    ----------
+    m : int
+        Number of modes, ``m >= 1``.
+    d : int
+        Latent dimension, ``d >= 1``.
+    d_min, d_max : float
+        Smallest and largest distance between two modes, ``0 < d_min <= d_max``.
+    lipschitz : float
+        Lipschitz constant ``L > 0`` of the generator.
+    radius : float, optional
+        Radius ``r >= 0`` of every mode for the radius-aware bounds (default 0).
+    centers : array_like, shape (m, D), optional
+        The modes' centers; when given, the radius-aware bounds are computed.
+    weights : array_like, shape (m,), optional
+        The generator's share of each mode (zero shares drop the mode).
+
+    Returns
+    -------
+    BoundsAtEps
+        The widths and the bounds at them.
 
     Examples
     --------

@@ -84,7 +84,18 @@ def load_cifar10(root, split="train", classes=None) -> CIFARData:
 
 
 def download_cifar10(root) -> Path:
-    """Download and extract the CIFAR-10 python archive into ``root`` (MD5-checked)."""
+    """Download and extract the CIFAR-10 python archive into ``root`` (MD5-checked).
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder to download into; the batches land in ``root / "cifar-10-batches-py"``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``root``.
+    """
     root = Path(root)
     archive = download_file(_URL, root / "cifar-10-python.tar.gz", md5=_MD5)
     with tarfile.open(archive, "r:gz") as tar:

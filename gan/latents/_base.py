@@ -179,6 +179,17 @@ SAMPLERS: dict[str, type[LatentSampler]] = {}
 def register_sampler(name: str):
     """Class decorator registering a :class:`LatentSampler` subclass under ``name``.
 
+    Parameters
+    ----------
+    name : str
+        Non-empty registry key (the ``latent`` setting of a training config); a name already
+        taken by another class is refused.
+
+    Returns
+    -------
+    callable
+        The decorator; it sets ``cls.name``, adds ``cls`` to ``SAMPLERS`` and returns ``cls``.
+
     Examples
     --------
     >>> import torch

@@ -66,7 +66,19 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
 
     .. math:: \\bar x \\pm t_{n-1,\\,(1+c)/2}\\, s / \\sqrt{n}
 
-    Returns ``(mean, low, high)``; the interval is ``(nan, nan)`` for fewer than two values.
+    Parameters
+    ----------
+    values : iterable of float
+        The sample, e.g. one metric over the seeds of a sweep.
+    confidence : float
+        Confidence level :math:`c`, in ``(0, 1)``.
+
+    Returns
+    -------
+    mean : float
+        The sample mean (NaN for no values).
+    low, high : float
+        The ends of the interval (NaN for fewer than two values).
 
     Examples
     --------

@@ -42,6 +42,18 @@ def save_checkpoint(state: dict, path) -> Path:
 def load_checkpoint(path, map_location="cpu") -> dict:
     """Load a checkpoint written by :func:`save_checkpoint` (tensors on ``map_location``).
 
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file.
+    map_location : str, torch.device or callable
+        Where to put the tensors, as for :func:`torch.load`.
+
+    Returns
+    -------
+    dict
+        The saved state (read with ``weights_only=True``).
+
     Raises
     ------
     FileNotFoundError

@@ -345,10 +345,17 @@ def parse_override(item: str) -> tuple[str, object]:
     separated), dicts (JSON), ``none`` for optional fields; values inside dict fields are
     parsed as JSON when they parse, else kept as text.
 
+    Parameters
+    ----------
+    item : str
+        The override, ``"key=value"`` (as given to ``--set``).
+
     Returns
     -------
-    (key, value) : tuple
-        ``key`` as written (possibly dotted) and the converted value.
+    key : str
+        The key as written (possibly dotted).
+    value : object
+        The converted value.
 
     Raises
     ------
@@ -382,7 +389,21 @@ def parse_override(item: str) -> tuple[str, object]:
 
 
 def apply_overrides(d: dict, overrides) -> dict:
-    """Apply parsed ``(key, value)`` overrides to a config dictionary (returns a new dict)."""
+    """Apply parsed ``(key, value)`` overrides to a config dictionary (returns a new dict).
+
+    Parameters
+    ----------
+    d : dict
+        The config as a dictionary; it is not modified.
+    overrides : iterable of (str, object)
+        Pairs from :func:`parse_override`, applied in order; a dotted key ``field.sub`` sets
+        ``sub`` inside the dict ``field`` (created when missing).
+
+    Returns
+    -------
+    dict
+        A copy of ``d`` with the overrides applied.
+    """
     out = _copy(d)
     for key, value in overrides:
         top, _, sub = key.partition(".")
