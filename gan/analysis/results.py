@@ -110,7 +110,19 @@ class _JSONResult:
 
 @dataclass(frozen=True)
 class Share(_JSONResult):
-    """A binomial proportion ``k / n``: ``value``, ``stderr`` :math:`\\sqrt{p(1-p)/n}`, 95% Wilson ``ci``."""
+    """A binomial proportion ``k / n`` with its standard error and 95% Wilson interval.
+
+    Attributes
+    ----------
+    value : float
+        The proportion :math:`p = k / n`.
+    stderr : float
+        Binomial standard error :math:`\\sqrt{p(1-p)/n}`.
+    ci : tuple of float
+        ``(low, high)``, the 95% Wilson score interval.
+    n : int
+        Number of trials.
+    """
 
     value: float
     stderr: float
@@ -207,9 +219,19 @@ class LipschitzEstimate(_JSONResult):
 class BoundaryMeasure(_JSONResult):
     """Gaussian measure of the ``eps``-boundary of the simplicial ``m``-cluster of ``R^d``.
 
-    ``value`` :math:`= \\gamma(\\partial^\\varepsilon \\mathcal{A}^*)` (``stderr`` 0 when exact,
-    ``method`` as :func:`gaussiso.eps_boundary_measure` reports it) and ``precision`` =
-    ``1 - value``, the precision of the optimal generator :math:`G^*_\\varepsilon`.
+    Attributes
+    ----------
+    eps : float
+        The width :math:`\\varepsilon > 0` of the boundary band.
+    value : float
+        :math:`\\gamma(\\partial^\\varepsilon \\mathcal{A}^*)`, the Gaussian measure of the band.
+    stderr : float
+        Standard error of ``value`` (0 when computed exactly).
+    method : str
+        How ``value`` was computed, as :func:`gaussiso.eps_boundary_measure` reports it
+        (e.g. ``"quadrature"``).
+    precision : float
+        ``1 - value``: the precision of the optimal generator :math:`G^*_\\varepsilon`.
     """
 
     eps: float
@@ -239,6 +261,8 @@ class BoundsAtEps(_JSONResult):
         Eq. (7) at ``eps_max`` with ``C = theorem_3_7_C``, or ``None`` and why.
     theorem_3_7_C : float
         The constant ``C`` used (not explicit in the paper).
+    eps_rule : str
+        How ``eps_min`` and ``eps_max`` were obtained from the distances and ``lipschitz``.
     corollary_3_6_applies, theorem_3_7_applies : bool
         ``m <= d + 1`` and ``m <= d``, the dimension conditions of the statements.
     matched : BoundaryMeasure or None
@@ -309,8 +333,25 @@ class BoundsAtEps(_JSONResult):
 class ProbeSummary(_JSONResult):
     """A probe accuracy (LogReg or Convex) with its uncertainty, or ``None`` values and a ``note``.
 
-    ``n`` counts the test latents (LogReg) or segments (Convex); ``n_train`` the LogReg
-    training latents; ``per_class`` the Convex accuracy per class.
+    Attributes
+    ----------
+    accuracy : float or None
+        Share of correct test latents (LogReg) or convex segments (Convex); ``None`` when
+        the probe is undefined.
+    stderr : float or None
+        Binomial standard error :math:`\\sqrt{a(1-a)/n}` of ``accuracy``.
+    ci : tuple of float or None
+        ``(low, high)``, the 95% Wilson interval of ``accuracy``.
+    n : int
+        Number of trials: on-support test latents (LogReg) or segments (Convex); 0 when
+        undefined.
+    note : str or None
+        Why the probe is undefined (e.g. every latent off the support); ``None`` otherwise.
+    n_train : int or None
+        LogReg: number of on-support training latents; ``None`` for Convex.
+    per_class : dict or None
+        Convex: accuracy of each class (class -> float; keys are strings after JSON);
+        ``None`` for LogReg.
     """
 
     accuracy: Optional[float]
@@ -326,9 +367,48 @@ class ProbeSummary(_JSONResult):
 class SimplicialSummary(_JSONResult):
     """The fitted simplicial cluster against the learned partition (see :mod:`gan.analysis.optimum`).
 
-    ``status`` is ``"fitted"`` or ``"not applicable: <why>"`` (then every number is ``None``).
-    ``is_simplicial`` is ``agreement >= agreement_threshold`` and
-    ``max_angle_deviation_deg <= angle_threshold_deg``.
+    The cluster is fitted on the training latents and compared on the analysis latents
+    (:func:`gan.analysis.fit_simplicial`, :func:`gan.analysis.compare_with_simplicial`); ``k``
+    is the number of fitted classes and ``d`` the latent dimension.
+
+    Attributes
+    ----------
+    status : str
+        ``"fitted"``, or ``"not applicable: <why>"`` (then every field below the thresholds is
+        ``None``).
+    agreement_threshold : float
+        Least ``agreement`` for ``is_simplicial``.
+    angle_threshold_deg : float
+        Largest ``max_angle_deviation_deg`` for ``is_simplicial``.
+    agreement : float or None
+        Share of on-support latents of fitted classes that the fitted cluster labels like the
+        generator.
+    agreement_stderr : float or None
+        Binomial standard error of ``agreement``.
+    n : int or None
+        Number of latents behind ``agreement``.
+    is_simplicial : bool or None
+        ``agreement >= agreement_threshold`` and
+        ``max_angle_deviation_deg <= angle_threshold_deg``.
+    reference_angle_deg : float or None
+        :math:`\\arccos(-1/(k-1))` in degrees, the angle between two seeds of a regular simplex.
+    angles_deg : ndarray, shape (k, k), or None
+        Pairwise angles between the class directions (degrees; 0 on the diagonal).
+    max_angle_deviation_deg, mean_angle_deviation_deg : float or None
+        Largest and mean ``|angle - reference_angle_deg|`` over the pairs of classes.
+    residual : float or None
+        Root-mean-square distance between the fitted seeds and the class directions.
+    classes : ndarray of int, shape (k,), or None
+        The fitted classes (row ``j`` of the arrays below is ``classes[j]``).
+    seeds : ndarray, shape (k, d), or None
+        Unit seeds of the fitted simplicial cluster.
+    directions : ndarray, shape (k, d), or None
+        Unit class directions the seeds are fitted to.
+    method : str or None
+        How the class directions were obtained: ``"means"`` (class means).
+    agreement_logreg_normals : float or None
+        ``agreement`` of the cluster fitted to the LogReg probe's normals
+        (``method="logreg"``) instead; ``None`` without a LogReg fit.
     """
 
     status: str
@@ -352,7 +432,17 @@ class SimplicialSummary(_JSONResult):
 
 @dataclass(frozen=True)
 class ValueSummary(_JSONResult):
-    """Mean, median, 5% and 95% quantiles over the finite values, and their share."""
+    """Mean, median, 5% and 95% quantiles over the finite values, and their share.
+
+    Attributes
+    ----------
+    mean, median : float or None
+        Mean and median of the finite values (``None`` when none is finite).
+    q05, q95 : float or None
+        Their 5% and 95% quantiles.
+    finite_share : float
+        Share of the values that are finite (in ``[0, 1]``).
+    """
 
     mean: Optional[float]
     median: Optional[float]
@@ -372,7 +462,20 @@ class ValueSummary(_JSONResult):
 
 @dataclass(frozen=True)
 class JacobianSummary(_JSONResult):
-    """Summaries of :func:`gan.analysis.jacobian_geometry` over the analysis latents."""
+    """Summaries of :func:`gan.analysis.jacobian_geometry` over the analysis latents.
+
+    Attributes
+    ----------
+    volume_element : ValueSummary
+        :math:`\\sqrt{\\det J^T J}`, the product of the ``d`` singular values of the Jacobian.
+    condition_number : ValueSummary
+        :math:`\\sigma_1 / \\sigma_d` (``inf`` where the Jacobian is rank deficient, counted
+        out of ``finite_share``).
+    gradient_norm : ValueSummary
+        Frobenius norm of the Jacobian.
+    spectral_norm : ValueSummary
+        Largest singular value :math:`\\sigma_1 = \\|J\\|_2`.
+    """
 
     volume_element: ValueSummary
     condition_number: ValueSummary
@@ -382,7 +485,21 @@ class JacobianSummary(_JSONResult):
 
 @dataclass(frozen=True)
 class GeodesicSummary(_JSONResult):
-    """A geodesic between ``z0`` and ``z1`` (two class directions) against the straight segment."""
+    """A geodesic between ``z0`` and ``z1`` (two class directions) against the straight segment.
+
+    See :func:`gan.analysis.geodesic`; ``K + 1`` nodes on each curve.
+
+    Attributes
+    ----------
+    z0, z1 : ndarray, shape (d,)
+        End points: twice the first two fitted simplicial seeds.
+    energy, length : float
+        Image energy :math:`E` and length :math:`\\ell` of the geodesic.
+    straight_energy, straight_length : float
+        The same for the straight segment.
+    labels, straight_labels : ndarray of int, shape (K + 1,), or None
+        Labels of the nodes along the geodesic and along the segment.
+    """
 
     z0: np.ndarray
     z1: np.ndarray
