@@ -76,10 +76,14 @@ def main(argv=None):
 
     import numba
 
-    print(f"case: m=10 seeds ~ 0.6 N(0, I_64), is_cone={part.is_cone}; target rel. stderr {args.rtol:g}; "
-          f"numba threads {numba.get_num_threads()}, cpus {os.cpu_count()}; load {os.getloadavg()[0]:.2f}")
-    hdr = (f"{'eps':>5} | {'numpy indicator':>24} {'s':>7} | {'current lines (mc)':>24} {'s':>7} | "
-           f"{'RQMC':>24} {'s':>7} | {'mc/np':>6} {'rqmc/np':>8} {'rqmc/mc':>8}")
+    print(
+        f"case: m=10 seeds ~ 0.6 N(0, I_64), is_cone={part.is_cone}; target rel. stderr {args.rtol:g}; "
+        f"numba threads {numba.get_num_threads()}, cpus {os.cpu_count()}; load {os.getloadavg()[0]:.2f}"
+    )
+    hdr = (
+        f"{'eps':>5} | {'numpy indicator':>24} {'s':>7} | {'current lines (mc)':>24} {'s':>7} | "
+        f"{'RQMC':>24} {'s':>7} | {'mc/np':>6} {'rqmc/np':>8} {'rqmc/mc':>8}"
+    )
     print(hdr)
     print("-" * len(hdr))
 
@@ -97,7 +101,7 @@ def main(argv=None):
     rows = [(e, "eps") for e in args.eps] + ([(0.01, "perimeter")] if not args.no_perimeter else [])
     for eps, kind in rows:
         if kind == "eps":
-            f = lambda meth: gaussiso.eps_boundary_measure(part, eps, method=meth, rtol=args.rtol, rng=1)  # noqa: E731
+            f = lambda meth: gaussiso.eps_boundary_measure(part, eps, method=meth, rtol=args.rtol, rng=1)  # noqa: E731, B023
             p, se, t_np = numpy_row(eps, 1.0)
             label = f"{eps:5g}"
         else:
@@ -110,12 +114,16 @@ def main(argv=None):
         t0 = time.perf_counter()
         rq = f("rqmc")
         t_rq = time.perf_counter() - t0
-        print(f"{label} | {_fmt(p, se):>24} {t_np:7.3f} | {_fmt(mc.value, mc.stderr):>24} {t_mc:7.3f} | "
-              f"{_fmt(rq.value, rq.stderr):>24} {t_rq:7.3f} | {t_np / t_mc:6.1f} {t_np / t_rq:8.1f} "
-              f"{t_mc / t_rq:8.1f}")
+        print(
+            f"{label} | {_fmt(p, se):>24} {t_np:7.3f} | {_fmt(mc.value, mc.stderr):>24} {t_mc:7.3f} | "
+            f"{_fmt(rq.value, rq.stderr):>24} {t_rq:7.3f} | {t_np / t_mc:6.1f} {t_np / t_rq:8.1f} "
+            f"{t_mc / t_rq:8.1f}"
+        )
     if not args.numpy_full:
-        print(f"(numpy times: measured on {args.numpy_probe} samples, scaled linearly to the n needed; "
-              f"its value +- stderr: probe mean, stderr at the n needed)")
+        print(
+            f"(numpy times: measured on {args.numpy_probe} samples, scaled linearly to the n needed; "
+            f"its value +- stderr: probe mean, stderr at the n needed)"
+        )
     print("(perimeter row: numpy is gamma(0.01-band)/0.02, biased by O(eps); mc and rqmc are unbiased)")
     print(f"load average at the end: {os.getloadavg()}")
 

@@ -82,8 +82,7 @@ def worker(args):
         if torch.cuda.is_available():
             torch.cuda.synchronize()
     wall = time.perf_counter() - t0
-    res = {"wall_s": wall, "rss_growth_mb": _maxrss_mb() - base,
-           "metrics": {k: float(v) for k, v in out.items()}}
+    res = {"wall_s": wall, "rss_growth_mb": _maxrss_mb() - base, "metrics": {k: float(v) for k, v in out.items()}}
     if args.worker == "ours" and args.device != "cpu":
         import torch
 
@@ -93,8 +92,20 @@ def worker(args):
 
 
 def spawn(which, n, dim, k, device):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", which, "--n", str(n), "--dim",
-           str(dim), "--k", str(k), "--device", device]
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        which,
+        "--n",
+        str(n),
+        "--dim",
+        str(dim),
+        "--k",
+        str(k),
+        "--device",
+        device,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -120,10 +131,11 @@ def main(argv=None):
         args.device = "cuda" if torch.cuda.is_available() else "cpu"
     import torch
 
-    print(f"device {args.device}, torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}, "
-          f"nearest_k {args.k}")
-    head = (f"{'size':>12} | {'ours s':>8} {'prdc s':>8} {'speed-up':>8} | {'ours MB':>8} "
-            f"{'prdc MB':>8} {'ratio':>6} | {'cuda MB':>8} | identical")
+    print(f"device {args.device}, torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}, nearest_k {args.k}")
+    head = (
+        f"{'size':>12} | {'ours s':>8} {'prdc s':>8} {'speed-up':>8} | {'ours MB':>8} "
+        f"{'prdc MB':>8} {'ratio':>6} | {'cuda MB':>8} | identical"
+    )
     print(head)
     print("-" * len(head))
     for size in args.sizes:
@@ -132,14 +144,18 @@ def main(argv=None):
         ref = spawn("reference", n, dim, args.k, "cpu") if n <= args.max_reference_n else None
         cuda_mb = f"{ours['cuda_peak_mb']:8.0f}" if "cuda_peak_mb" in ours else f"{'-':>8}"
         if ref is None:
-            print(f"{size:>12} | {ours['wall_s']:8.2f} {'-':>8} {'-':>8} | {ours['rss_growth_mb']:8.0f} "
-                  f"{'-':>8} {'-':>6} | {cuda_mb} | (reference skipped)")
+            print(
+                f"{size:>12} | {ours['wall_s']:8.2f} {'-':>8} {'-':>8} | {ours['rss_growth_mb']:8.0f} "
+                f"{'-':>8} {'-':>6} | {cuda_mb} | (reference skipped)"
+            )
         else:
             same = all(ours["metrics"][k] == ref["metrics"][k] for k in ref["metrics"])
-            print(f"{size:>12} | {ours['wall_s']:8.2f} {ref['wall_s']:8.2f} "
-                  f"{ref['wall_s'] / ours['wall_s']:7.1f}x | {ours['rss_growth_mb']:8.0f} "
-                  f"{ref['rss_growth_mb']:8.0f} {ours['rss_growth_mb'] / max(ref['rss_growth_mb'], 1e-9):6.3f} | "
-                  f"{cuda_mb} | {same}")
+            print(
+                f"{size:>12} | {ours['wall_s']:8.2f} {ref['wall_s']:8.2f} "
+                f"{ref['wall_s'] / ours['wall_s']:7.1f}x | {ours['rss_growth_mb']:8.0f} "
+                f"{ref['rss_growth_mb']:8.0f} {ours['rss_growth_mb'] / max(ref['rss_growth_mb'], 1e-9):6.3f} | "
+                f"{cuda_mb} | {same}"
+            )
         print(f"{'':>12}   ours {ours['metrics']}", flush=True)
     return 0
 

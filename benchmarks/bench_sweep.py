@@ -36,8 +36,12 @@ def main(argv=None) -> int:
     ap.add_argument("--dims", type=int, nargs="+", default=[1, 2, 3, 8])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--loop-threads", type=int, default=None,
-                    help="torch threads of the serial loop (default: the cores; 1 is faster on a busy machine)")
+    ap.add_argument(
+        "--loop-threads",
+        type=int,
+        default=None,
+        help="torch threads of the serial loop (default: the cores; 1 is faster on a busy machine)",
+    )
     ap.add_argument("--quick", action="store_true", help="2 dims x 2 seeds x 50 steps")
     args = ap.parse_args(argv)
     if args.quick:
@@ -49,16 +53,20 @@ def main(argv=None) -> int:
     from gan.training import TrainConfig, train
 
     cores = len(os.sched_getaffinity(0))
-    spec_d = {"name": "bench", "preset": "mixture",
-              "set": {"steps": args.steps, "image_every": 0, "eval_every": args.steps, "eval_samples": 5000,
-                      "device": "cpu"},
-              "grid": {"latent_dim": args.dims, "seed": list(range(args.seeds))}}
+    spec_d = {
+        "name": "bench",
+        "preset": "mixture",
+        "set": {"steps": args.steps, "image_every": 0, "eval_every": args.steps, "eval_samples": 5000, "device": "cpu"},
+        "grid": {"latent_dim": args.dims, "seed": list(range(args.seeds))},
+    }
     spec = load_spec(spec_d)
     trials = spec.trials()
     n = len(trials)
     load0 = os.getloadavg()
-    print(f"# {n} mixture trials x {args.steps} steps; {cores} core(s) ({platform.processor() or platform.machine()}), "
-          f"torch {torch.__version__}, load average at start {load0[0]:.2f}")
+    print(
+        f"# {n} mixture trials x {args.steps} steps; {cores} core(s) ({platform.processor() or platform.machine()}), "
+        f"torch {torch.__version__}, load average at start {load0[0]:.2f}"
+    )
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:
         # 1. the plain serial loop
@@ -79,8 +87,9 @@ def main(argv=None) -> int:
         diff = max(abs(r["eval/precision"] - loop[r["trial"]]) for r in ray_res.rows)
 
         # 3. Ray's cost per trial: the same sweep with 1-step trials
-        spec1 = load_spec({**spec_d, "name": "bench1", "set": {**spec_d["set"], "steps": 1, "eval_every": 1,
-                                                              "eval_samples": 100}})
+        spec1 = load_spec(
+            {**spec_d, "name": "bench1", "set": {**spec_d["set"], "steps": 1, "eval_every": 1, "eval_samples": 100}}
+        )
         t0 = time.perf_counter()
         r1 = run_sweep(spec1, tmp / "ray1", backend="ray", quiet=True)
         t_ray1 = time.perf_counter() - t0
@@ -99,10 +108,14 @@ def main(argv=None) -> int:
     print(f"| {'  of which Ray start':<44} | {info['seconds_startup']:7.1f} | {'':>8} |")
     print(f"| {'gan sweep on Ray, 1-step trials':<44} | {t_ray1:7.1f} | {'':>8} |")
     print()
-    print(f"Ray {info['ray_version']}: start {info['seconds_startup']:.1f} s (then {i1['seconds_startup']:.1f} s); "
-          f"cost per trial {per_trial:.2f} s (worker, imports, reports; 1-step sweep)")
-    print(f"largest difference of the final eval/precision between loop and sweep: {diff:.3g} "
-          f"(torch threads per run: {loop_threads} in the loop, {info['threads_per_trial']} in the sweep)")
+    print(
+        f"Ray {info['ray_version']}: start {info['seconds_startup']:.1f} s (then {i1['seconds_startup']:.1f} s); "
+        f"cost per trial {per_trial:.2f} s (worker, imports, reports; 1-step sweep)"
+    )
+    print(
+        f"largest difference of the final eval/precision between loop and sweep: {diff:.3g} "
+        f"(torch threads per run: {loop_threads} in the loop, {info['threads_per_trial']} in the sweep)"
+    )
     print(f"load average (1 min) at start {load0[0]:.2f}, at end {load1[0]:.2f}: other processes shared the cores")
     return 0
 

@@ -44,8 +44,19 @@ def fresh_dir(path) -> Path:
     return path
 
 
-def train_mixture(run_dir, *, kind="equidistant", m=3, dim=2, latent_dim=2, steps=3000, seed=0, quiet=True,
-                  data_options=None, **changes):
+def train_mixture(
+    run_dir,
+    *,
+    kind="equidistant",
+    m=3,
+    dim=2,
+    latent_dim=2,
+    steps=3000,
+    seed=0,
+    quiet=True,
+    data_options=None,
+    **changes,
+):
     """Train the ``mixture`` preset on ``make_mixture(kind, m=m, dim=dim)`` and load the run.
 
     Returns
@@ -58,8 +69,15 @@ def train_mixture(run_dir, *, kind="equidistant", m=3, dim=2, latent_dim=2, step
 
     opts = {"kind": kind, "m": m, "dim": dim}
     opts.update(data_options or {})
-    cfg = preset_config("mixture", steps=int(steps), seed=int(seed), latent_dim=int(latent_dim), data_options=opts,
-                        image_every=0, **changes)
+    cfg = preset_config(
+        "mixture",
+        steps=int(steps),
+        seed=int(seed),
+        latent_dim=int(latent_dim),
+        data_options=opts,
+        image_every=0,
+        **changes,
+    )
     run_dir = fresh_dir(run_dir)
     t0 = time.perf_counter()
     train(cfg, run_dir, quiet=quiet)

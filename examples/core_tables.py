@@ -57,9 +57,20 @@ def perimeter_table(ms, extra_dims, n_samples, seed):
             mc = gaussiso.gaussian_perimeter(p, method=MC_METHOD, n_samples=n_samples, rng=seed + m)
             t_mc = time.perf_counter() - t0
             z = _zscore(mc, ex)
-            rows.append(dict(m=m, d=d, exact=float(ex.value), mc=float(mc.value), mc_stderr=float(mc.stderr),
-                             z=float(z), n_samples=int(mc.n_samples), seconds_exact=t_ex, seconds_mc=t_mc,
-                             paper_L=2.0 * float(ex.value)))
+            rows.append(
+                dict(
+                    m=m,
+                    d=d,
+                    exact=float(ex.value),
+                    mc=float(mc.value),
+                    mc_stderr=float(mc.stderr),
+                    z=float(z),
+                    n_samples=int(mc.n_samples),
+                    seconds_exact=t_ex,
+                    seconds_mc=t_mc,
+                    paper_L=2.0 * float(ex.value),
+                )
+            )
     return rows
 
 
@@ -69,36 +80,62 @@ def boundary_table(ms, eps_list, n_samples, seed):
         p = gaussiso.simplicial_cluster(m, m - 1)
         for eps in eps_list:
             ex = gaussiso.eps_boundary_measure(p, eps, method="exact")
-            mc = gaussiso.eps_boundary_measure(p, eps, method=MC_METHOD, n_samples=n_samples,
-                                               rng=seed + 1000 * m + int(1000 * eps))
+            mc = gaussiso.eps_boundary_measure(
+                p, eps, method=MC_METHOD, n_samples=n_samples, rng=seed + 1000 * m + int(1000 * eps)
+            )
             z = _zscore(mc, ex)
-            rows.append(dict(m=m, eps=float(eps), exact=float(ex.value), mc=float(mc.value),
-                             mc_stderr=float(mc.stderr), z=float(z)))
+            rows.append(
+                dict(
+                    m=m,
+                    eps=float(eps),
+                    exact=float(ex.value),
+                    mc=float(mc.value),
+                    mc_stderr=float(mc.stderr),
+                    z=float(z),
+                )
+            )
     return rows
 
 
 def print_perimeters(rows):
     print("Gaussian perimeter of the simplicial cluster (gaussiso convention; the paper's L_A is twice it)")
-    print(f"{'m':>3} {'d':>3} {'exact':>12} {'Monte Carlo':>12} {'stderr':>9} {'z':>6} {'n':>8} "
-          f"{'t_exact':>8} {'t_mc':>7}")
+    print(
+        f"{'m':>3} {'d':>3} {'exact':>12} {'Monte Carlo':>12} {'stderr':>9} {'z':>6} {'n':>8} "
+        f"{'t_exact':>8} {'t_mc':>7}"
+    )
     for r in rows:
-        print(f"{r['m']:>3} {r['d']:>3} {r['exact']:>12.8f} {r['mc']:>12.8f} {r['mc_stderr']:>9.2e} "
-              f"{r['z']:>6.2f} {r['n_samples']:>8} {r['seconds_exact']:>7.3f}s {r['seconds_mc']:>6.3f}s")
+        print(
+            f"{r['m']:>3} {r['d']:>3} {r['exact']:>12.8f} {r['mc']:>12.8f} {r['mc_stderr']:>9.2e} "
+            f"{r['z']:>6.2f} {r['n_samples']:>8} {r['seconds_exact']:>7.3f}s {r['seconds_mc']:>6.3f}s"
+        )
 
 
 def print_boundaries(rows):
     print("\nGaussian measure of the eps-boundary of the simplicial cluster (d = m - 1)")
     print(f"{'m':>3} {'eps':>6} {'exact':>12} {'Monte Carlo':>12} {'stderr':>9} {'z':>6}")
     for r in rows:
-        print(f"{r['m']:>3} {r['eps']:>6.3f} {r['exact']:>12.8f} {r['mc']:>12.8f} {r['mc_stderr']:>9.2e} "
-              f"{r['z']:>6.2f}")
+        print(
+            f"{r['m']:>3} {r['eps']:>6.3f} {r['exact']:>12.8f} {r['mc']:>12.8f} {r['mc_stderr']:>9.2e} {r['z']:>6.2f}"
+        )
 
 
 def bounds_curves(m, d, Ls, distance=1.0):
     """Every bound as a function of L, for m equidistant modes at ``distance``."""
     p = gaussiso.simplicial_cluster(m, d)
-    out = {k: [] for k in ("L", "eps_min", "cor36", "cor36_iso", "cor36_iso_half", "thm37_C1", "tanielian", "lemma35_simplicial",
-                           "lemma35_simplicial_corrected")}
+    out = {
+        k: []
+        for k in (
+            "L",
+            "eps_min",
+            "cor36",
+            "cor36_iso",
+            "cor36_iso_half",
+            "thm37_C1",
+            "tanielian",
+            "lemma35_simplicial",
+            "lemma35_simplicial_corrected",
+        )
+    }
     for L in Ls:
         e = distance / L
         out["L"].append(float(L))
@@ -118,8 +155,7 @@ def bounds_curves(m, d, Ls, distance=1.0):
         out["tanielian"].append(bounds.tanielian_2020(m, e))
         # Lemma 3.5 as printed (band eps_min, false in general) vs the proven band eps_min / 2.
         out["lemma35_simplicial"].append(1.0 - float(gaussiso.eps_boundary_measure(p, e, method="exact").value))
-        out["lemma35_simplicial_corrected"].append(float(bounds.lemma_3_5(p, e, corrected=True,
-                                                                            method="exact").value))
+        out["lemma35_simplicial_corrected"].append(float(bounds.lemma_3_5(p, e, corrected=True, method="exact").value))
     return out
 
 
@@ -136,7 +172,7 @@ def plot_all(out: Path, eps_ms, eps_grid, perim_rows, curves, m_bounds):
         p = gaussiso.simplicial_cluster(m, m - 1)
         g = [0.0 if e == 0 else float(gaussiso.eps_boundary_measure(p, e, method="exact").value) for e in eps_grid]
         P = float(gaussiso.gaussian_perimeter(p, method="exact").value)
-        line, = ax.plot(eps_grid, g, label=f"m = {m}")
+        (line,) = ax.plot(eps_grid, g, label=f"m = {m}")
         small = eps_grid[eps_grid <= 0.25]
         ax.plot(small, 2 * small * P, ls=":", color=line.get_color(), lw=1)
     ax.set_xlabel(r"$\varepsilon$")
@@ -153,10 +189,21 @@ def plot_all(out: Path, eps_ms, eps_grid, perim_rows, curves, m_bounds):
     rows = [r for r in perim_rows if r["d"] == r["m"] - 1]
     ms = np.array([r["m"] for r in rows])
     ax.plot(ms, [r["exact"] for r in rows], "o-", label="exact (quadrature)")
-    ax.errorbar(ms, [r["mc"] for r in rows], yerr=[2 * r["mc_stderr"] for r in rows], fmt="x", color="C3",
-                label="Monte Carlo (2 stderr)")
-    ax.plot(ms, np.sqrt(np.log(ms)) * rows[0]["exact"] / np.sqrt(np.log(2)), ls="--", color="gray",
-            label=r"$\propto\sqrt{\log m}$")
+    ax.errorbar(
+        ms,
+        [r["mc"] for r in rows],
+        yerr=[2 * r["mc_stderr"] for r in rows],
+        fmt="x",
+        color="C3",
+        label="Monte Carlo (2 stderr)",
+    )
+    ax.plot(
+        ms,
+        np.sqrt(np.log(ms)) * rows[0]["exact"] / np.sqrt(np.log(2)),
+        ls="--",
+        color="gray",
+        label=r"$\propto\sqrt{\log m}$",
+    )
     ax.set_xlabel("m (cells)")
     ax.set_ylabel(r"Gaussian perimeter $P_\gamma(\mathcal{A}^*)$")
     ax.legend(fontsize=8)
@@ -174,10 +221,16 @@ def plot_all(out: Path, eps_ms, eps_grid, perim_rows, curves, m_bounds):
 
     ax.plot(L, series("cor36"), label="Cor. 3.6, eq. (4) (upper)")
     ax.plot(L, series("cor36_iso"), label=r"Cor. 3.6, isoperimetric form at $\varepsilon_{\min}$")
-    ax.plot(L, series("cor36_iso_half"), ls="-.", label=r"Cor. 3.6, isoperimetric form at $\varepsilon_{\min}/2$ (proven)")
+    ax.plot(
+        L, series("cor36_iso_half"), ls="-.", label=r"Cor. 3.6, isoperimetric form at $\varepsilon_{\min}/2$ (proven)"
+    )
     ax.plot(L, series("lemma35_simplicial"), label=r"Lemma 3.5 on $\mathcal{A}^*$, as printed")
-    ax.plot(L, series("lemma35_simplicial_corrected"), lw=2.2,
-            label=r"Lemma 3.5 on $\mathcal{A}^*$, $\varepsilon_{\min}/2$ = $G^*_\varepsilon$ (projection)")
+    ax.plot(
+        L,
+        series("lemma35_simplicial_corrected"),
+        lw=2.2,
+        label=r"Lemma 3.5 on $\mathcal{A}^*$, $\varepsilon_{\min}/2$ = $G^*_\varepsilon$ (projection)",
+    )
     ax.plot(L, series("thm37_C1"), label="Thm. 3.7, eq. (7), C = 1 (lower)")
     ax.plot(L, series("tanielian"), ls="--", label="Tanielian et al. 2020 (asymptotic)")
     ax.set_xscale("log")
@@ -222,8 +275,14 @@ def main(argv=None) -> int:
 
     worst = max(abs(r["z"]) for r in perim + bnd if math.isfinite(r["z"]))
     print(f"\nlargest |Monte Carlo - exact| / stderr over both tables: {worst:.2f}")
-    result = {"perimeters": perim, "eps_boundary": bnd, "bounds_vs_L": {"m": m_b, "d": m_b, **curves},
-              "figures": figures, "quick": bool(args.quick), "seconds": time.perf_counter() - t0}
+    result = {
+        "perimeters": perim,
+        "eps_boundary": bnd,
+        "bounds_vs_L": {"m": m_b, "d": m_b, **curves},
+        "figures": figures,
+        "quick": bool(args.quick),
+        "seconds": time.perf_counter() - t0,
+    }
     (out / "core_tables.json").write_text(json.dumps(result, indent=2))
     print(f"wrote {', '.join(figures)} and core_tables.json to {out} ({result['seconds']:.1f} s)")
     return 0

@@ -45,19 +45,39 @@ def main(argv=None) -> int:
     summary = {"steps": steps, "quick": bool(args.quick), "rows": []}
     for row, kind in enumerate(("equidistant", "aligned")):
         print(f"[figure2] training on {kind} modes ({steps} steps)", flush=True)
-        run, secs = train_mixture(out / f"run_{kind}", kind=kind, m=3, dim=2, latent_dim=2, steps=steps,
-                                  seed=args.seed, device=args.device, eval_every=0)
+        run, secs = train_mixture(
+            out / f"run_{kind}",
+            kind=kind,
+            m=3,
+            dim=2,
+            latent_dim=2,
+            steps=steps,
+            seed=args.seed,
+            device=args.device,
+            eval_every=0,
+        )
         a31 = check_assumption_3_1(run.dataset.centers, float(run.dataset.support_radius))
         p, se, lab = mode_precision(run, n=5_000 if args.quick else 20_000)
         masses = [float(np.mean(lab == k)) for k in range(3)]
         latent_panels(run, *axes[row], resolution=res)
         axes[row, 0].set_title(f"{kind} modes (Assumption 3.1 {'holds' if bool(a31) else 'fails'})")
-        summary["rows"].append({"kind": kind, "centers": np.asarray(run.dataset.centers).tolist(),
-                                "assumption_3_1": bool(bool(a31)), "precision": p, "precision_stderr": se,
-                                "cell_masses": masses, "train_seconds": secs})
-        print(f"[figure2] {kind}: precision {p:.3f} +- {se:.3f}, cell masses "
-              f"{', '.join(f'{x:.3f}' for x in masses)}, Assumption 3.1 {'holds' if bool(a31) else 'fails'} "
-              f"({secs:.1f} s)", flush=True)
+        summary["rows"].append(
+            {
+                "kind": kind,
+                "centers": np.asarray(run.dataset.centers).tolist(),
+                "assumption_3_1": bool(bool(a31)),
+                "precision": p,
+                "precision_stderr": se,
+                "cell_masses": masses,
+                "train_seconds": secs,
+            }
+        )
+        print(
+            f"[figure2] {kind}: precision {p:.3f} +- {se:.3f}, cell masses "
+            f"{', '.join(f'{x:.3f}' for x in masses)}, Assumption 3.1 {'holds' if bool(a31) else 'fails'} "
+            f"({secs:.1f} s)",
+            flush=True,
+        )
     fig.tight_layout()
     fig.savefig(out / "figure2.png", dpi=70 if args.quick else 90)
     plt.close(fig)

@@ -70,8 +70,17 @@ def main(argv=None) -> int:
     rows = []
     for ax, m in zip(axes[0], modes):
         print(f"[figure3] training on {m} equidistant modes of R^{m}, 2-D latent ({steps} steps)", flush=True)
-        run, secs = train_mixture(out / f"run_m{m}", kind="equidistant", m=m, dim=m, latent_dim=2, steps=steps,
-                                  seed=args.seed, device=args.device, eval_every=0)
+        run, secs = train_mixture(
+            out / f"run_m{m}",
+            kind="equidistant",
+            m=m,
+            dim=m,
+            latent_dim=2,
+            steps=steps,
+            seed=args.seed,
+            device=args.device,
+            eval_every=0,
+        )
         p, se, lab = mode_precision(run, n=5_000 if args.quick else 20_000)
         masses = [float(np.mean(lab == k)) for k in range(m)]
         grid, xs = latent_grid(3.0, res)
@@ -80,15 +89,30 @@ def main(argv=None) -> int:
         sectors = m / (2.0 * math.sqrt(2.0 * math.pi))
         opt = _beside_optimum(run, m, args)
         simplicial = float(gaussiso.gaussian_perimeter(gaussiso.simplicial_cluster(m, m - 1), method="exact").value)
-        rows.append({"m": m, "precision": p, "precision_stderr": se, "cell_masses": masses, "train_seconds": secs,
-                     "perimeter_m_sectors_plane": sectors, "perimeter_simplicial_dim_m_minus_1": simplicial,
-                     **opt})
-        print(f"[figure3] m = {m}: precision {p:.3f} +- {se:.3f}; cell masses "
-              f"{', '.join(f'{x:.3f}' for x in masses)}; perimeter of m equal sectors {sectors:.4f}, "
-              f"of the simplicial cluster in R^{m - 1} {simplicial:.4f} ({secs:.1f} s)", flush=True)
-        print(f"[figure3] m = {m}: optimum found (power diagram) perimeter {opt['optimum_perimeter']:.4f}, "
-              f"GAN partition ~{opt['gan_perimeter_probe']:.4f}; eps-boundary at eps = 0.1: optimum "
-              f"{opt['optimum_eps_0.1']:.4f}, GAN {opt['gan_eps_0.1']:.4f} +- {opt['gan_eps_0.1_err']:.4f}", flush=True)
+        rows.append(
+            {
+                "m": m,
+                "precision": p,
+                "precision_stderr": se,
+                "cell_masses": masses,
+                "train_seconds": secs,
+                "perimeter_m_sectors_plane": sectors,
+                "perimeter_simplicial_dim_m_minus_1": simplicial,
+                **opt,
+            }
+        )
+        print(
+            f"[figure3] m = {m}: precision {p:.3f} +- {se:.3f}; cell masses "
+            f"{', '.join(f'{x:.3f}' for x in masses)}; perimeter of m equal sectors {sectors:.4f}, "
+            f"of the simplicial cluster in R^{m - 1} {simplicial:.4f} ({secs:.1f} s)",
+            flush=True,
+        )
+        print(
+            f"[figure3] m = {m}: optimum found (power diagram) perimeter {opt['optimum_perimeter']:.4f}, "
+            f"GAN partition ~{opt['gan_perimeter_probe']:.4f}; eps-boundary at eps = 0.1: optimum "
+            f"{opt['optimum_eps_0.1']:.4f}, GAN {opt['gan_eps_0.1']:.4f} +- {opt['gan_eps_0.1_err']:.4f}",
+            flush=True,
+        )
     fig.tight_layout()
     fig.savefig(out / "figure3.png", dpi=70 if args.quick else 90)
     plt.close(fig)

@@ -72,16 +72,29 @@ def main(argv=None) -> int:
         for j, d in enumerate(dims):
             r = by[(f"m{m}", d)]
             prec[i, j], se[i, j] = r["eval/precision"], r["eval/precision_stderr"]
-            rows.append({"m": m, "latent_dim": d, "precision": prec[i, j], "precision_stderr": se[i, j],
-                         "simplicial_exists": m <= d + 1, "train_seconds": r["seconds"],
-                         "run_dir": str(out / "sweep" / "runs" / r["trial"])})
+            rows.append(
+                {
+                    "m": m,
+                    "latent_dim": d,
+                    "precision": prec[i, j],
+                    "precision_stderr": se[i, j],
+                    "simplicial_exists": m <= d + 1,
+                    "train_seconds": r["seconds"],
+                    "run_dir": str(out / "sweep" / "runs" / r["trial"]),
+                }
+            )
     ax = F.plot_precision_vs_dim(dims, prec, stderr=se, label=[f"{m} modes" for m in modes])
     ax.set_title(f"WGAN-GP on equidistant mixtures ({steps} steps)")
     ax.figure.tight_layout()
     ax.figure.savefig(out / "figure5.png", dpi=80 if args.quick else 100)
     plt.close(ax.figure)
-    summary = {"steps": steps, "quick": bool(args.quick), "backend": res.run.get("backend"), "rows": rows,
-               "seconds": time.perf_counter() - t0}
+    summary = {
+        "steps": steps,
+        "quick": bool(args.quick),
+        "backend": res.run.get("backend"),
+        "rows": rows,
+        "seconds": time.perf_counter() - t0,
+    }
     (out / "figure5.json").write_text(json.dumps(summary, indent=2))
     print(f"\n{'m':>3} {'d':>3} {'precision':>10} {'stderr':>7}")
     for r in rows:

@@ -35,7 +35,7 @@ from gaussiso import bounds  # noqa: E402
 from gaussiso.modes import equidistant_centers  # noqa: E402
 
 _X = np.linspace(-12.0, 12.0, 4801)
-_PHI = np.exp(-_X**2 / 2) / np.sqrt(2 * np.pi)
+_PHI = np.exp(-(_X**2) / 2) / np.sqrt(2 * np.pi)
 
 
 def boundary_measure(m: int, eps: float) -> float:
@@ -83,8 +83,11 @@ def figure_7(out: Path, quick: bool) -> Path:
     ax2.scatter(y[~on, 0], y[~on, 1], s=3, c="0.3", alpha=0.6, label="from the eps-boundary")
     ax2.scatter(X[:, 0], X[:, 1], s=120, c=colours, edgecolors="k", zorder=3, label="modes (on-mode samples)")
     se = np.sqrt(on.mean() * (1 - on.mean()) / n)
-    ax2.set_title(f"output: image of G*_eps; precision {on.mean():.3f} ± {se:.3f} (MC, n={n})\n"
-                  f"exact 1 - gamma(eps-boundary) = {1 - boundary_measure(m, eps):.4f}", fontsize=10)
+    ax2.set_title(
+        f"output: image of G*_eps; precision {on.mean():.3f} ± {se:.3f} (MC, n={n})\n"
+        f"exact 1 - gamma(eps-boundary) = {1 - boundary_measure(m, eps):.4f}",
+        fontsize=10,
+    )
     ax2.set_aspect("equal")
     ax2.legend(loc="lower right", fontsize=8)
     fig.tight_layout()

@@ -78,12 +78,22 @@ def run_d2(ms, n_starts, quick, seed):
         cand = candidate_perimeters(m)
         a = 2 * np.pi * np.arange(m) / m
         sectors = gaussiso.VoronoiPartition(np.stack([np.cos(a), np.sin(a)], axis=1))
-        row = {"m": m, "d": 2, "perimeter": float(per.value), "perimeter_err": float(per.stderr),
-               "method": per.method, "max_measure_error": float(np.max(np.abs(meas.value - 1 / m))),
-               "start_values": [None if not np.isfinite(v) else float(v) for v in res.start_values],
-               "start_kinds": res.start_kinds, "agreement": res.agreement, "seconds": secs,
-               "sectors": cand["sectors"], "disc": cand["disc"],
-               "seeds": res.diagram.seeds.tolist(), "offsets": res.diagram.offsets.tolist()}
+        row = {
+            "m": m,
+            "d": 2,
+            "perimeter": float(per.value),
+            "perimeter_err": float(per.stderr),
+            "method": per.method,
+            "max_measure_error": float(np.max(np.abs(meas.value - 1 / m))),
+            "start_values": [None if not np.isfinite(v) else float(v) for v in res.start_values],
+            "start_kinds": res.start_kinds,
+            "agreement": res.agreement,
+            "seconds": secs,
+            "sectors": cand["sectors"],
+            "disc": cand["disc"],
+            "seeds": res.diagram.seeds.tolist(),
+            "offsets": res.diagram.offsets.tolist(),
+        }
         for e in EPS:
             row[f"eps_{e}"] = float(res.eps_boundary_measure(e).value)
             row[f"eps_{e}_sectors"] = float(planar.eps_boundary_measure(sectors, e).value)
@@ -109,15 +119,21 @@ def run_d2(ms, n_starts, quick, seed):
                 lab = res.diagram.label(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(X.shape)
                 e_pd = _energy(lab, m, _mehler_matrix(xs, t), g["weights"], t)
                 mmeas = np.bincount(g["labels"].ravel(), weights=g["weights"].ravel(), minlength=m)
-                mb[f"n{n_grid}_t{t}"] = {"energy_mbo": g["energy"], "energy_power": e_pd,
-                                         "relative_gain": (e_pd - g["energy"]) / e_pd,
-                                         "mbo_max_measure_error": float(np.max(np.abs(mmeas - 1 / m)))}
+                mb[f"n{n_grid}_t{t}"] = {
+                    "energy_mbo": g["energy"],
+                    "energy_power": e_pd,
+                    "relative_gain": (e_pd - g["energy"]) / e_pd,
+                    "mbo_max_measure_error": float(np.max(np.abs(mmeas - 1 / m))),
+                }
                 results[(m, "mbo")] = g
             row["mbo"] = mb
         rows.append(row)
         results[m] = res
-        print(f"[d=2] m = {m}: perimeter {row['perimeter']:.6f} (sectors {cand['sectors']:.6f}, disc "
-              f"{cand['disc']:.6f}); starts {np.round(res.start_values, 5).tolist()}; {secs:.1f} s", flush=True)
+        print(
+            f"[d=2] m = {m}: perimeter {row['perimeter']:.6f} (sectors {cand['sectors']:.6f}, disc "
+            f"{cand['disc']:.6f}); starts {np.round(res.start_values, 5).tolist()}; {secs:.1f} s",
+            flush=True,
+        )
     return rows, results
 
 
@@ -133,14 +149,24 @@ def run_d3(ms, n_starts, quick, seed, d2_rows, out=None):
         per = res.perimeter()
         per_mc = res.diagram.perimeter(method="mc", n_samples=2**15 if quick else 2**17, rng=seed + 1)
         meas = res.cell_measures(n_samples=2**18 if quick else 2**21, rng=seed + 2)
-        row = {"m": m, "d": 3, "perimeter": float(per.value), "perimeter_method": per.method,
-               "perimeter_mc": float(per_mc.value), "perimeter_mc_err": float(per_mc.stderr),
-               "max_measure_error": float(np.max(np.abs(meas.value - 1 / m))),
-               "measure_stderr": float(np.max(meas.stderr)),
-               "start_values": [None if not np.isfinite(v) else float(v) for v in res.start_values],
-               "start_kinds": res.start_kinds, "agreement": res.agreement, "seconds": secs,
-               "sectors": candidate_perimeters(m)["sectors"], "d2_optimum_times_line": best2.get(m),
-               "seeds": res.diagram.seeds.tolist(), "offsets": res.diagram.offsets.tolist()}
+        row = {
+            "m": m,
+            "d": 3,
+            "perimeter": float(per.value),
+            "perimeter_method": per.method,
+            "perimeter_mc": float(per_mc.value),
+            "perimeter_mc_err": float(per_mc.stderr),
+            "max_measure_error": float(np.max(np.abs(meas.value - 1 / m))),
+            "measure_stderr": float(np.max(meas.stderr)),
+            "start_values": [None if not np.isfinite(v) else float(v) for v in res.start_values],
+            "start_kinds": res.start_kinds,
+            "agreement": res.agreement,
+            "seconds": secs,
+            "sectors": candidate_perimeters(m)["sectors"],
+            "d2_optimum_times_line": best2.get(m),
+            "seeds": res.diagram.seeds.tolist(),
+            "offsets": res.diagram.offsets.tolist(),
+        }
         for e in EPS:
             est = res.eps_boundary_measure(e, n_samples=2**18 if quick else 2**20, rng=seed + 3)
             row[f"eps_{e}"], row[f"eps_{e}_err"] = float(est.value), float(est.stderr)
@@ -148,8 +174,11 @@ def run_d3(ms, n_starts, quick, seed, d2_rows, out=None):
         results[m] = res
         if out is not None:  # after every m: the 3-D searches are long
             (out / "optimal_partitions_d3.json").write_text(json.dumps(rows, indent=1))
-        print(f"[d=3] m = {m}: perimeter {row['perimeter']:.6f} (MC {per_mc.value:.4f} +- {per_mc.stderr:.4f}); "
-              f"starts {np.round(res.start_values, 5).tolist()}; {secs:.1f} s", flush=True)
+        print(
+            f"[d=3] m = {m}: perimeter {row['perimeter']:.6f} (MC {per_mc.value:.4f} +- {per_mc.stderr:.4f}); "
+            f"starts {np.round(res.start_values, 5).tolist()}; {secs:.1f} s",
+            flush=True,
+        )
     return rows, results
 
 
@@ -163,45 +192,65 @@ def _stationary(r):
 def table_md(rows2, rows3):
     out = []
     if rows2:
-        out += ["| m | perimeter (optimum found) | m sectors | disc + rays | starts agreeing | bounded cells "
-                "| max junction angle - 120 deg | stationary among all partitions "
-                "| eps = 0.05 | eps = 0.1 | eps = 0.2 | sectors, eps = 0.1 | disc, eps = 0.1 | seconds |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        out += [
+            "| m | perimeter (optimum found) | m sectors | disc + rays | starts agreeing | bounded cells "
+            "| max junction angle - 120 deg | stationary among all partitions "
+            "| eps = 0.05 | eps = 0.1 | eps = 0.2 | sectors, eps = 0.1 | disc, eps = 0.1 | seconds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in rows2:
-            out.append(f"| {r['m']} | {r['perimeter']:.6f} | {r['sectors']:.6f} | {r['disc']:.6f} | "
-                       f"{r['agreement']:.2f} | {r['n_bounded_cells']} | {r.get('junction_angle_max_dev_deg', float('nan')):.1f} | "
-                       f"{_stationary(r)} | "
-                       f"{r['eps_0.05']:.5f} | {r['eps_0.1']:.5f} | "
-                       f"{r['eps_0.2']:.5f} | {r['eps_0.1_sectors']:.5f} | {r['eps_0.1_disc']:.5f} "
-                       f"± {r['eps_0.1_disc_err']:.5f} | {r['seconds']:.1f} |")
-        out += ["", "| m | eps = 0.1: perimeter optimum | eps = 0.1: eps-boundary optimum | perimeter of the eps optimum |",
-                "|---|---|---|---|"]
+            out.append(
+                f"| {r['m']} | {r['perimeter']:.6f} | {r['sectors']:.6f} | {r['disc']:.6f} | "
+                f"{r['agreement']:.2f} | {r['n_bounded_cells']} | {r.get('junction_angle_max_dev_deg', float('nan')):.1f} | "
+                f"{_stationary(r)} | "
+                f"{r['eps_0.05']:.5f} | {r['eps_0.1']:.5f} | "
+                f"{r['eps_0.2']:.5f} | {r['eps_0.1_sectors']:.5f} | {r['eps_0.1_disc']:.5f} "
+                f"± {r['eps_0.1_disc_err']:.5f} | {r['seconds']:.1f} |"
+            )
+        out += [
+            "",
+            "| m | eps = 0.1: perimeter optimum | eps = 0.1: eps-boundary optimum | perimeter of the eps optimum |",
+            "|---|---|---|---|",
+        ]
         for r in rows2:
             if "eps_0.1_optimised" in r:
-                out.append(f"| {r['m']} | {r['eps_0.1']:.5f} | {r['eps_0.1_optimised']:.5f} | "
-                           f"{r['perimeter_of_eps_optimum']:.6f} |")
-        out += ["", "| m | grid, t | heat-content energy, power diagram | after threshold dynamics | relative gain "
-                "| MBO measure error |", "|---|---|---|---|---|---|"]
+                out.append(
+                    f"| {r['m']} | {r['eps_0.1']:.5f} | {r['eps_0.1_optimised']:.5f} | "
+                    f"{r['perimeter_of_eps_optimum']:.6f} |"
+                )
+        out += [
+            "",
+            "| m | grid, t | heat-content energy, power diagram | after threshold dynamics | relative gain "
+            "| MBO measure error |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in rows2:
             for k, v in r.get("mbo", {}).items():
-                out.append(f"| {r['m']} | {k} | {v['energy_power']:.5f} | {v['energy_mbo']:.5f} | "
-                           f"{100 * v['relative_gain']:.2f} % | {v['mbo_max_measure_error']:.1e} |")
+                out.append(
+                    f"| {r['m']} | {k} | {v['energy_power']:.5f} | {v['energy_mbo']:.5f} | "
+                    f"{100 * v['relative_gain']:.2f} % | {v['mbo_max_measure_error']:.1e} |"
+                )
     best2 = {r["m"]: r["perimeter"] for r in rows2}
     for r in rows3:
         if r.get("d2_optimum_times_line") is None:
             r["d2_optimum_times_line"] = best2.get(r["m"])
     if rows3:
-        out += ["", "| m | perimeter (exact facets) | Monte Carlo | m sectors x R | 2-D optimum x R | starts agreeing "
-                "| max measure error (MC) | bounded cells | max interface distance to 0 | eps = 0.05 | eps = 0.1 | eps = 0.2 "
-                "| seconds |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "| m | perimeter (exact facets) | Monte Carlo | m sectors x R | 2-D optimum x R | starts agreeing "
+            "| max measure error (MC) | bounded cells | max interface distance to 0 | eps = 0.05 | eps = 0.1 | eps = 0.2 "
+            "| seconds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in rows3:
             d2 = "" if r["d2_optimum_times_line"] is None else f"{r['d2_optimum_times_line']:.6f}"
-            out.append(f"| {r['m']} | {r['perimeter']:.6f} | {r['perimeter_mc']:.4f} ± {r['perimeter_mc_err']:.4f} | "
-                       f"{r['sectors']:.6f} | {d2} | {r['agreement']:.2f} | {r['max_measure_error']:.1e} "
-                       f"(se {r['measure_stderr']:.1e}) | {r.get('n_bounded_cells', '?')} | {r.get('max_interface_offset', float('nan')):.3f} | "
-                       f"{r['eps_0.05']:.4f} | {r['eps_0.1']:.4f} | "
-                       f"{r['eps_0.2']:.4f} | {r['seconds']:.0f} |")
+            out.append(
+                f"| {r['m']} | {r['perimeter']:.6f} | {r['perimeter_mc']:.4f} ± {r['perimeter_mc_err']:.4f} | "
+                f"{r['sectors']:.6f} | {d2} | {r['agreement']:.2f} | {r['max_measure_error']:.1e} "
+                f"(se {r['measure_stderr']:.1e}) | {r.get('n_bounded_cells', '?')} | {r.get('max_interface_offset', float('nan')):.3f} | "
+                f"{r['eps_0.05']:.4f} | {r['eps_0.1']:.4f} | "
+                f"{r['eps_0.2']:.4f} | {r['seconds']:.0f} |"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -211,9 +260,19 @@ def _rebuild(row):
 
     m, d = row["m"], row["d"]
     vals = np.array([np.nan if v is None else v for v in row["start_values"]])
-    return OptimalPartition(m, d, np.full(m, 1.0 / m), "power", "perimeter", None,
-                            PowerDiagram(row["seeds"], row["offsets"]), vals, row["start_kinds"], row["agreement"],
-                            row["seconds"])
+    return OptimalPartition(
+        m,
+        d,
+        np.full(m, 1.0 / m),
+        "power",
+        "perimeter",
+        None,
+        PowerDiagram(row["seeds"], row["offsets"]),
+        vals,
+        row["start_kinds"],
+        row["agreement"],
+        row["seconds"],
+    )
 
 
 def assemble(out, plt):
@@ -259,8 +318,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ms3", type=int, nargs="+", default=None, help="values of m for d = 3 (default 4..10)")
     ap.add_argument("--starts3", type=int, default=3, help="starts per m for d = 3 (default 3)")
-    ap.add_argument("--assemble", action="store_true",
-                    help="only rebuild the tables and pictures from the JSON files already in --out")
+    ap.add_argument(
+        "--assemble",
+        action="store_true",
+        help="only rebuild the tables and pictures from the JSON files already in --out",
+    )
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -280,7 +342,7 @@ def main(argv=None) -> int:
         fig, axes = plt.subplots(nrow, cols, figsize=(3.2 * cols, 3.3 * nrow), squeeze=False)
         for ax, m in zip(axes.ravel(), ms2):
             res2[m].plot(ax=ax, title=f"m = {m}: {res2[m].perimeter().value:.4f}")
-        for ax in axes.ravel()[len(ms2):]:
+        for ax in axes.ravel()[len(ms2) :]:
             ax.axis("off")
         fig.tight_layout()
         fig.savefig(out / "optimal_partitions_d2.png", dpi=80)
@@ -293,8 +355,20 @@ def main(argv=None) -> int:
             for ax, key in zip(axes[0], mbo):
                 g = res2[key]
                 r = res2[key[0]]
-                op = OptimalPartition(r.m, 2, r.weights, "mbo", "perimeter", None, None, r.start_values,
-                                      r.start_kinds, r.agreement, 0.0, _grid=g)
+                op = OptimalPartition(
+                    r.m,
+                    2,
+                    r.weights,
+                    "mbo",
+                    "perimeter",
+                    None,
+                    None,
+                    r.start_values,
+                    r.start_kinds,
+                    r.agreement,
+                    0.0,
+                    _grid=g,
+                )
                 op.plot(ax=ax, title=f"m = {key[0]}: threshold dynamics")
             fig.tight_layout()
             fig.savefig(out / "optimal_partitions_mbo.png", dpi=80)

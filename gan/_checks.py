@@ -13,8 +13,15 @@ import numpy as np
 
 from gaussiso.utils import check_int, check_positive_float
 
-__all__ = ["check_int", "check_positive_float", "check_real", "check_callable", "as_float_array", "as_labels",
-           "check_seed"]
+__all__ = [
+    "check_int",
+    "check_positive_float",
+    "check_real",
+    "check_callable",
+    "as_float_array",
+    "as_labels",
+    "check_seed",
+]
 
 
 def check_real(value, name: str, *, low=None, high=None, low_open: bool = False, high_open: bool = False) -> float:
@@ -108,11 +115,14 @@ def probe_generator(G, z1, name: str = "z", gname: str = "G") -> None:
         with torch.no_grad():
             out = G(z1)
     except (RuntimeError, IndexError) as exc:
-        raise ValueError(f"{gname} cannot be evaluated at {name} of shape (n, {z1.shape[1]}) (a latent of the "
-                         f"wrong size?): {exc}") from None
+        raise ValueError(
+            f"{gname} cannot be evaluated at {name} of shape (n, {z1.shape[1]}) (a latent of the wrong size?): {exc}"
+        ) from None
     if not isinstance(out, torch.Tensor) or out.ndim < 1 or out.shape[0] != 1:
-        raise TypeError(f"{gname} must map {name} of shape (n, d) to a tensor of shape (n, ...), got "
-                        f"{type(out).__name__} {tuple(getattr(out, 'shape', ()))}")
+        raise TypeError(
+            f"{gname} must map {name} of shape (n, d) to a tensor of shape (n, ...), got "
+            f"{type(out).__name__} {tuple(getattr(out, 'shape', ()))}"
+        )
 
 
 def as_latent_tensor(z, name: str = "z"):

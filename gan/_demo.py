@@ -44,18 +44,21 @@ EXPERIMENTS = (
 
 # analysis sizes: (full, quick)
 _ANALYSIS = {
-    False: dict(n_samples=20_000, n_train=20_000, n_test=5_000, n_pairs=3_000, n_lipschitz=1_000,
-                grid_resolution=120),
+    False: dict(n_samples=20_000, n_train=20_000, n_test=5_000, n_pairs=3_000, n_lipschitz=1_000, grid_resolution=120),
     True: dict(n_samples=4_000, n_train=3_000, n_test=1_000, n_pairs=500, n_lipschitz=300, grid_resolution=50),
 }
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a version in well under a minute (tiny training; checks the pipeline, not the science)")
-    parser.add_argument("--steps", type=int, default=None,
-                        help="generator steps per GAN (default 2000; 60 with --quick)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a version in well under a minute (tiny training; checks the pipeline, not the science)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help="generator steps per GAN (default 2000; 60 with --quick)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the training runs and of the analysis")
     parser.add_argument("--device", default="auto", help='"auto" (CUDA when available), "cpu", "cuda"...')
 
@@ -89,9 +92,18 @@ def _progress_callback(total: int, every: int):
 def _train(name, m, dim, latent_dim, steps, seed, device, runs: Path):
     from gan.training import preset_config, train
 
-    cfg = preset_config("mixture", steps=steps, seed=seed, latent_dim=latent_dim, device=device,
-                        data_options={"kind": "equidistant", "m": m, "dim": dim},
-                        eval_every=max(steps // 4, 1), image_every=0, ckpt_every=steps, log_every=max(steps // 40, 1))
+    cfg = preset_config(
+        "mixture",
+        steps=steps,
+        seed=seed,
+        latent_dim=latent_dim,
+        device=device,
+        data_options={"kind": "equidistant", "m": m, "dim": dim},
+        eval_every=max(steps // 4, 1),
+        image_every=0,
+        ckpt_every=steps,
+        log_every=max(steps // 40, 1),
+    )
     run_dir = runs / name
     _clear_run_dir(run_dir)
     _stage(f"training {name}: {m} equidistant modes in R^{dim}, {latent_dim}-D Gaussian latent, {steps} steps")
@@ -141,8 +153,10 @@ def run(args) -> int:
         run_dir, secs = _train(name, m, dim, d, steps, args.seed, args.device, runs)
 
         k += 1
-        _stage(f"stage {k}/{n_stages}: analysing {name} (precision, LogReg/Convex accuracy, simplicial fit, "
-               f"Lipschitz constant, bounds)")
+        _stage(
+            f"stage {k}/{n_stages}: analysing {name} (precision, LogReg/Convex accuracy, simplicial fit, "
+            f"Lipschitz constant, bounds)"
+        )
         t0 = time.perf_counter()
         a = analyze_run(run_dir, device=args.device, seed=args.seed, **sizes)
         _stage(f"analysed {name} in {time.perf_counter() - t0:.1f} s")
@@ -156,8 +170,10 @@ def run(args) -> int:
         if L is None or D is None or not (L > 0):
             _stage(f"stage {k}/{n_stages}: no Lipschitz estimate for {name}; skipping G*_eps")
         else:
-            _stage(f"stage {k}/{n_stages}: G*_eps for {name}: eq. (8) at eps = D/L = {D / L:.4f}, "
-                   f"projection rule at eps = D/(2L) = {D / (2 * L):.4f}")
+            _stage(
+                f"stage {k}/{n_stages}: G*_eps for {name}: eq. (8) at eps = D/L = {D / L:.4f}, "
+                f"projection rule at eps = D/(2L) = {D / (2 * L):.4f}"
+            )
             for tag, eps, rule in (("eq8", D / L, "eq8"), ("proj", D / (2 * L), "projection")):
                 oname = f"opt_{name}_{tag}"
                 odir = _optimal(run_dir, oname, eps, rule, d, runs)
@@ -165,22 +181,44 @@ def run(args) -> int:
                 try:
                     ao = analyze_run(odir, device=args.device, seed=args.seed, **sizes)
                 except Exception as exc:  # e.g. a non-finite Jacobian on the figure grid
-                    _stage(f"analysis of {oname} failed with figures ({type(exc).__name__}: {exc}); "
-                           f"retrying without figures")
+                    _stage(
+                        f"analysis of {oname} failed with figures ({type(exc).__name__}: {exc}); "
+                        f"retrying without figures"
+                    )
                     ao = analyze_run(odir, device=args.device, seed=args.seed, figures=False, **sizes)
                     ao = dataclasses.replace(ao, figure_error=f"{type(exc).__name__}: {exc}")
                 _stage(f"analysed {oname} in {time.perf_counter() - t0:.1f} s")
                 label = f"G* {name} ({rule}, ε=D/{'L' if tag == 'eq8' else '2L'})"
-                rows.append(report.row(label, "optimal", m, d, ao, eps=eps, lip=ao.lipschitz.estimate,
-                                       thm_ok=m <= d))
+                rows.append(report.row(label, "optimal", m, d, ao, eps=eps, lip=ao.lipschitz.estimate, thm_ok=m <= d))
                 opt_runs.append((oname, ao))
                 details[oname] = {"analysis": ao, "eps": eps, "rule": rule}
-        sections.append(report.experiment_section(name, m, dim, d, steps, secs, a, n_lipschitz=sizes["n_lipschitz"],
-                                                  training_png=training_png, optimal_runs=opt_runs))
+        sections.append(
+            report.experiment_section(
+                name,
+                m,
+                dim,
+                d,
+                steps,
+                secs,
+                a,
+                n_lipschitz=sizes["n_lipschitz"],
+                training_png=training_png,
+                optimal_runs=opt_runs,
+            )
+        )
 
     total = time.perf_counter() - t_start
-    table = report.write_report(out, quick=quick, steps=steps, seed=args.seed, seconds=total, rows=rows,
-                                sections=sections, details=details, experiments=EXPERIMENTS)
+    table = report.write_report(
+        out,
+        quick=quick,
+        steps=steps,
+        seed=args.seed,
+        seconds=total,
+        rows=rows,
+        sections=sections,
+        details=details,
+        experiments=EXPERIMENTS,
+    )
     print()
     print("\n".join(table))
     print()

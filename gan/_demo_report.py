@@ -65,15 +65,22 @@ def row(label: str, kind: str, m: int, d: int, a, *, eps, lip, thm_ok: bool) -> 
     else:
         exact = None if b is None or b.matched is None else b.matched.precision
     return {
-        "run": label, "kind": kind, "m": m, "latent_dim": d,
-        "precision": None if p is None else p.value, "precision_stderr": None if p is None else p.stderr,
-        "logreg_accuracy": a.logreg.accuracy, "logreg_accuracy_stderr": a.logreg.stderr,
-        "convex_accuracy": a.convex.accuracy, "convex_accuracy_stderr": a.convex.stderr,
+        "run": label,
+        "kind": kind,
+        "m": m,
+        "latent_dim": d,
+        "precision": None if p is None else p.value,
+        "precision_stderr": None if p is None else p.stderr,
+        "logreg_accuracy": a.logreg.accuracy,
+        "logreg_accuracy_stderr": a.logreg.stderr,
+        "convex_accuracy": a.convex.accuracy,
+        "convex_accuracy_stderr": a.convex.stderr,
         "simplicial_agreement": a.simplicial.agreement,
         "simplicial_agreement_stderr": a.simplicial.agreement_stderr,
         "is_simplicial": a.is_simplicial,
         "lipschitz_estimate": a.lipschitz.estimate,
-        "lipschitz_used": lip, "eps": eps,
+        "lipschitz_used": lip,
+        "eps": eps,
         "corollary_3_6_bound": None if b is None else b.corollary_3_6,
         "theorem_3_7_bound": b.theorem_3_7 if (b is not None and thm_ok) else None,
         "exact_optimal_precision": exact,
@@ -89,19 +96,42 @@ def row(label: str, kind: str, m: int, d: int, a, *, eps, lip, thm_ok: bool) -> 
 
 def table(rows) -> list[str]:
     """The Markdown summary table of :func:`row` dicts."""
-    head = ("run", "m", "d", "precision", "LogReg acc", "Convex acc", "agree A*", "L est", "eps",
-            "Cor3.6 ≤", "Thm3.7 ≥", "exact 1-γ(∂^ε A*)")
+    head = (
+        "run",
+        "m",
+        "d",
+        "precision",
+        "LogReg acc",
+        "Convex acc",
+        "agree A*",
+        "L est",
+        "eps",
+        "Cor3.6 ≤",
+        "Thm3.7 ≥",
+        "exact 1-γ(∂^ε A*)",
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
-        lines.append("| " + " | ".join([
-            r["run"], str(r["m"]), str(r["latent_dim"]),
-            pm(r["precision"], r["precision_stderr"]),
-            pm(r["logreg_accuracy"], r["logreg_accuracy_stderr"]),
-            pm(r["convex_accuracy"], r["convex_accuracy_stderr"]),
-            pm(r["simplicial_agreement"], r["simplicial_agreement_stderr"]),
-            fmt(r["lipschitz_estimate"], 2), fmt(r["eps"], 4),
-            fmt(r["corollary_3_6_bound"]), fmt(r["theorem_3_7_bound"]), fmt(r["exact_optimal_precision"]),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["run"],
+                    str(r["m"]),
+                    str(r["latent_dim"]),
+                    pm(r["precision"], r["precision_stderr"]),
+                    pm(r["logreg_accuracy"], r["logreg_accuracy_stderr"]),
+                    pm(r["convex_accuracy"], r["convex_accuracy_stderr"]),
+                    pm(r["simplicial_agreement"], r["simplicial_agreement_stderr"]),
+                    fmt(r["lipschitz_estimate"], 2),
+                    fmt(r["eps"], 4),
+                    fmt(r["corollary_3_6_bound"]),
+                    fmt(r["theorem_3_7_bound"]),
+                    fmt(r["exact_optimal_precision"]),
+                ]
+            )
+            + " |"
+        )
     return lines
 
 
@@ -119,16 +149,34 @@ def _verdict(r) -> str:
 
 def theory_table(rows) -> list[str]:
     """The Markdown table of the comparisons that test the theory (and the one that does not)."""
-    head = ("run", "precision", "r", "L est", "proven ≤ at L est (no test)", "L cert",
-            "proven ≤ at L cert (the test)", "verdict")
+    head = (
+        "run",
+        "precision",
+        "r",
+        "L est",
+        "proven ≤ at L est (no test)",
+        "L cert",
+        "proven ≤ at L cert (the test)",
+        "verdict",
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
-        lines.append("| " + " | ".join([
-            r["run"], pm(r["precision"], r["precision_stderr"]), fmt(r["support_radius"], 3),
-            fmt(r["lipschitz_estimate"], 2), fmt(r["proven_bound_at_estimate"], 4),
-            "n/a" if r["lipschitz_upper_bound"] is None else f"{r['lipschitz_upper_bound']:.4g}",
-            fmt(r["proven_bound_at_upper_bound"], 4), _verdict(r),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["run"],
+                    pm(r["precision"], r["precision_stderr"]),
+                    fmt(r["support_radius"], 3),
+                    fmt(r["lipschitz_estimate"], 2),
+                    fmt(r["proven_bound_at_estimate"], 4),
+                    "n/a" if r["lipschitz_upper_bound"] is None else f"{r['lipschitz_upper_bound']:.4g}",
+                    fmt(r["proven_bound_at_upper_bound"], 4),
+                    _verdict(r),
+                ]
+            )
+            + " |"
+        )
     return lines
 
 
@@ -140,8 +188,10 @@ def _theory_lines(a, L) -> list[str]:
     out = []
     ub, r = a.lipschitz.lipschitz_upper_bound, a.support_radius
     if ub is None:
-        out.append(f"No certified upper bound of the Lipschitz constant ({a.lipschitz.lipschitz_upper_bound_note}), "
-                   "so no comparison here tests the theory.")
+        out.append(
+            f"No certified upper bound of the Lipschitz constant ({a.lipschitz.lipschitz_upper_bound_note}), "
+            "so no comparison here tests the theory."
+        )
     elif c is not None and c.corollary_3_6_sharp is not None:
         t = a.theory_test()
         if t["verdict"] == "contradiction":
@@ -149,48 +199,64 @@ def _theory_lines(a, L) -> list[str]:
         else:
             outcome = "consistent with it"
         z = "" if t["z"] is None else f" (z = {t['z']:+.1f})"
-        out.append(f"**Test of the theory.** Certified upper bound of the Lipschitz constant L ≤ {ub:.4g} "
-                   f"(product of exact per-layer operator norms, or the proven constant of G*). At it, the "
-                   f"proven Corollary 3.6 bound for modes of radius r = {r:.3g} (the support radius) with the "
-                   f"measured mode shares is {c.corollary_3_6_sharp:.4f}; the precision "
-                   f"{pm(p.value, p.stderr)} is {outcome}{z}.")
+        out.append(
+            f"**Test of the theory.** Certified upper bound of the Lipschitz constant L ≤ {ub:.4g} "
+            f"(product of exact per-layer operator norms, or the proven constant of G*). At it, the "
+            f"proven Corollary 3.6 bound for modes of radius r = {r:.3g} (the support radius) with the "
+            f"measured mode shares is {c.corollary_3_6_sharp:.4f}; the precision "
+            f"{pm(p.value, p.stderr)} is {outcome}{z}."
+        )
     else:
-        out.append(f"Certified upper bound L ≤ {ub:.4g}, but no proven bound applies at it "
-                   f"({c.corollary_3_6_sharp_note if c is not None else 'no bounds'}).")
+        out.append(
+            f"Certified upper bound L ≤ {ub:.4g}, but no proven bound applies at it "
+            f"({c.corollary_3_6_sharp_note if c is not None else 'no bounds'})."
+        )
     if b.corollary_3_6_sharp is not None:
         above = p.value > b.corollary_3_6_sharp
-        out.append(f"**Not a test.** The same proven bound at the empirical L ≈ {L:.2f} is "
-                   f"{b.corollary_3_6_sharp:.4f}; the precision is {'above' if above else 'below'} it, "
-                   + ("which is no evidence against the theory: L est is a lower bound of L and a bound "
-                      "evaluated at too small an L is itself too small." if above else
-                      "which is consistent with the theory at every L ≥ L est."))
+        out.append(
+            f"**Not a test.** The same proven bound at the empirical L ≈ {L:.2f} is "
+            f"{b.corollary_3_6_sharp:.4f}; the precision is {'above' if above else 'below'} it, "
+            + (
+                "which is no evidence against the theory: L est is a lower bound of L and a bound "
+                "evaluated at too small an L is itself too small."
+                if above
+                else "which is consistent with the theory at every L ≥ L est."
+            )
+        )
     return out
 
 
-def experiment_section(name: str, m: int, dim: int, d: int, steps: int, secs: float, a, *, n_lipschitz: int,
-                       training_png, optimal_runs) -> list[str]:
+def experiment_section(
+    name: str, m: int, dim: int, d: int, steps: int, secs: float, a, *, n_lipschitz: int, training_png, optimal_runs
+) -> list[str]:
     """The Markdown section of one experiment: the GAN's analysis ``a`` and its G* runs.
 
     ``optimal_runs`` lists ``(run name, RunAnalysis)`` of the G*_eps runs (their figures are shown).
     """
     p, L, D = a.precision, a.lipschitz.estimate, a.d_min
     sec = [f"## {name}: {m} equidistant modes in R^{dim}, {d}-D latent", ""]
-    sec.append(f"Trained {steps} generator steps in {secs:.1f} s. "
-               f"Precision {pm(None if p is None else p.value, None if p is None else p.stderr)}, LogReg accuracy "
-               f"{pm(a.logreg.accuracy, a.logreg.stderr)}, Convex accuracy "
-               f"{pm(a.convex.accuracy, a.convex.stderr)}; agreement of the latent "
-               f"partition with the fitted simplicial cluster "
-               f"{pm(a.simplicial.agreement, a.simplicial.agreement_stderr)} "
-               f"(verdict `is_simplicial = {a.is_simplicial}`).")
+    sec.append(
+        f"Trained {steps} generator steps in {secs:.1f} s. "
+        f"Precision {pm(None if p is None else p.value, None if p is None else p.stderr)}, LogReg accuracy "
+        f"{pm(a.logreg.accuracy, a.logreg.stderr)}, Convex accuracy "
+        f"{pm(a.convex.accuracy, a.convex.stderr)}; agreement of the latent "
+        f"partition with the fitted simplicial cluster "
+        f"{pm(a.simplicial.agreement, a.simplicial.agreement_stderr)} "
+        f"(verdict `is_simplicial = {a.is_simplicial}`)."
+    )
     sec.append("")
     cells = a.partition
-    sec.append(f"Latent cell masses (share of all latents; 1/m = {1 / m:.3f} is balanced): "
-               f"{', '.join(fmt(float(x)) for x in cells.cell_mass)}; off-support mass "
-               f"{fmt(cells.outside_mass)}.")
+    sec.append(
+        f"Latent cell masses (share of all latents; 1/m = {1 / m:.3f} is balanced): "
+        f"{', '.join(fmt(float(x)) for x in cells.cell_mass)}; off-support mass "
+        f"{fmt(cells.outside_mass)}."
+    )
     sec.append("")
     if L and D is not None:
-        sec.append(f"Empirical Lipschitz constant L ≈ {L:.2f} (a lower bound: a maximum over "
-                   f"{n_lipschitz} latents), mode distance D = {D:.3f}, so ε = D/L = {D / L:.4f}.")
+        sec.append(
+            f"Empirical Lipschitz constant L ≈ {L:.2f} (a lower bound: a maximum over "
+            f"{n_lipschitz} latents), mode distance D = {D:.3f}, so ε = D/L = {D / L:.4f}."
+        )
         sec.append("")
         for line in _theory_lines(a, L):
             sec += [line, ""]
@@ -198,13 +264,18 @@ def experiment_section(name: str, m: int, dim: int, d: int, steps: int, secs: fl
         if b is not None and b.matched_half is not None:
             from gaussiso import bounds as gb
 
-            sec.append(f"The explicit G*_ε with the projection rule at ε = D/(2L) is exactly L-Lipschitz "
-                       f"(L = L est here) and attains the proven Lemma 3.5 bound for the simplicial cluster "
-                       f"with point modes, 1 - γ(∂^(D/2L) A*) = {b.matched_half.precision:.3f}. Whether that is "
-                       f"the best an L-Lipschitz well-balanced generator can reach is "
-                       + ("proven for m = 2 (the isoperimetric bound is attained)." if m == 2 else
-                          f"open for m ≥ 3: the proven Corollary 3.6 bound at the same L (point modes) is "
-                          f"{gb.corollary_3_6_sharp(m, b.eps_min):.3f}."))
+            sec.append(
+                f"The explicit G*_ε with the projection rule at ε = D/(2L) is exactly L-Lipschitz "
+                f"(L = L est here) and attains the proven Lemma 3.5 bound for the simplicial cluster "
+                f"with point modes, 1 - γ(∂^(D/2L) A*) = {b.matched_half.precision:.3f}. Whether that is "
+                f"the best an L-Lipschitz well-balanced generator can reach is "
+                + (
+                    "proven for m = 2 (the isoperimetric bound is attained)."
+                    if m == 2
+                    else f"open for m ≥ 3: the proven Corollary 3.6 bound at the same L (point modes) is "
+                    f"{gb.corollary_3_6_sharp(m, b.eps_min):.3f}."
+                )
+            )
             sec.append("")
     rel = Path("runs") / name
     figs = ([training_png] if training_png else []) + list(a.figures)
@@ -219,8 +290,9 @@ def experiment_section(name: str, m: int, dim: int, d: int, steps: int, secs: fl
     return sec
 
 
-def write_report(out: Path, *, quick: bool, steps: int, seed: int, seconds: float, rows, sections, details,
-                 experiments) -> list[str]:
+def write_report(
+    out: Path, *, quick: bool, steps: int, seed: int, seconds: float, rows, sections, details, experiments
+) -> list[str]:
     """Write ``out/summary.json`` and ``out/report.md``; return the summary table's lines.
 
     ``details`` maps a run name to a dict whose ``"analysis"`` is a RunAnalysis (written with
@@ -230,13 +302,21 @@ def write_report(out: Path, *, quick: bool, steps: int, seed: int, seconds: floa
     from gan.analysis.results import to_plain
 
     lines = table(rows)
-    summary = {"quick": quick, "steps": steps, "seed": seed, "seconds": seconds, "rows": rows,
-               "experiments": [dict(zip(("name", "m", "dim", "latent_dim"), e)) for e in experiments],
-               "details": details}
+    summary = {
+        "quick": quick,
+        "steps": steps,
+        "seed": seed,
+        "seconds": seconds,
+        "rows": rows,
+        "experiments": [dict(zip(("name", "m", "dim", "latent_dim"), e)) for e in experiments],
+        "details": details,
+    }
     atomic_write_json(out / "summary.json", to_plain(summary))
     md = ["# gaussiso demo: trained GANs against the simplicial optimum", ""]
-    md.append(f"{'Quick version (a pipeline check; the GANs are barely trained). ' if quick else ''}"
-              f"{steps} generator steps per GAN, seed {seed}, total {seconds:.0f} s.")
+    md.append(
+        f"{'Quick version (a pipeline check; the GANs are barely trained). ' if quick else ''}"
+        f"{steps} generator steps per GAN, seed {seed}, total {seconds:.0f} s."
+    )
     md += ["", "## Summary", ""] + lines + ["", _COLUMNS_NOTE, ""]
     md += ["## Which comparison tests the theory", ""] + theory_table(rows) + ["", _THEORY_NOTE, ""]
     for sec in sections:
@@ -275,4 +355,3 @@ def plot_training(run_dir: Path, name: str) -> str | None:
     fig.tight_layout()
     fig.savefig(run_dir / "training.png", dpi=90)
     return "training.png"
-

@@ -131,7 +131,9 @@ def check_optimal_out(out, modes: int, latent_dim: int, dim=None) -> None:
         except (FileNotFoundError, RunDirError):
             preset = None
         if preset != "optimal":
-            raise FileExistsError(f"--out {str(out)!r} is a non-empty directory and not an optimal run; choose a new one")
+            raise FileExistsError(
+                f"--out {str(out)!r} is a non-empty directory and not an optimal run; choose a new one"
+            )
     m, d = int(modes), int(latent_dim)
     D = max(2, m - 1) if dim is None else int(dim)
     check_fits(8 * m * (d + D) * 4, f"--modes {m} with --latent-dim {d} and --dim {D}")

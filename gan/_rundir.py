@@ -210,7 +210,9 @@ def read_config(run_dir) -> dict:
     run_dir = Path(run_dir)
     path = run_dir / CONFIG_NAME
     if not run_dir.is_dir():
-        raise FileNotFoundError(f"{str(run_dir)!r} is not a directory, so it holds no {CONFIG_NAME}; is it a run directory?")
+        raise FileNotFoundError(
+            f"{str(run_dir)!r} is not a directory, so it holds no {CONFIG_NAME}; is it a run directory?"
+        )
     if not path.is_file():
         raise FileNotFoundError(f"{str(run_dir)!r} holds no {CONFIG_NAME}; is it a run directory?")
     try:
@@ -329,7 +331,11 @@ def truncate_metrics(run_dir, step: int) -> None:
             raise CorruptRunError(
                 path, f"line {i} is not a metrics record: {line[:80]!r}; delete or fix that line, then resume again"
             )
-        warnings.warn(f"{path}: dropped line {i}, cut short by the end of the previous run: {line[:80]!r}", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"{path}: dropped line {i}, cut short by the end of the previous run: {line[:80]!r}",
+            UserWarning,
+            stacklevel=2,
+        )
     keep = [line for _, line, rec in records if rec["step"] <= step]
     from gan._util import atomic_write_bytes  # imports torch: only when writing
 

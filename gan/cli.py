@@ -68,8 +68,10 @@ def main(argv=None) -> int:
         sub.add_parser(name, help=help_, add_help=False)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         if argv and argv[0] not in ("-h", "--help"):
-            print(f"python -m gan: error: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)} (see --help)",
-                  file=sys.stderr)
+            print(
+                f"python -m gan: error: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)} (see --help)",
+                file=sys.stderr,
+            )
             return 2
         parser.print_help()
         return 0 if argv else 2
@@ -103,9 +105,7 @@ def main(argv=None) -> int:
 def _out_of_memory(exc: BaseException) -> bool:
     """numpy's MemoryError, torch's CPU allocator failure or CUDA out-of-memory error."""
     return (
-        isinstance(exc, MemoryError)
-        or type(exc).__name__ == "OutOfMemoryError"
-        or "can't allocate memory" in str(exc)
+        isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError" or "can't allocate memory" in str(exc)
     )
 
 

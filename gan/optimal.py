@@ -100,17 +100,17 @@ class OptimalGeneratorModule(nn.Module):
         part = gaussiso.VoronoiPartition(as_float_array(seeds, "seeds", ndim=2, finite=False))
         centers = as_float_array(centers, "centers", finite=False)
         radii = None if radii is None else as_float_array(radii, "radii", finite=False)
-        self._numpy = gaussiso.OptimalGenerator(
-            centers, eps, latent_dim=part.d, partition=part, radii=radii, rule=rule
-        )
+        self._numpy = gaussiso.OptimalGenerator(centers, eps, latent_dim=part.d, partition=part, radii=radii, rule=rule)
         g = self._numpy
         # every output lies within max|center| + max radius of the origin (a convex combination
         # of centers plus a point of a sphere): refuse what out_dtype cannot hold (inf, NaN)
         bound = float(np.abs(g.centers).max()) + float(np.max(g.radii, initial=0.0))
         limit = float(torch.finfo(out_dtype).max)
         if not bound < limit / 4:
-            raise ValueError(f"centers and radii of magnitude up to {bound:.3g} do not fit out_dtype {out_dtype} "
-                             f"(largest value {limit:.3g}); use out_dtype=torch.float64 or rescale the centers")
+            raise ValueError(
+                f"centers and radii of magnitude up to {bound:.3g} do not fit out_dtype {out_dtype} "
+                f"(largest value {limit:.3g}); use out_dtype=torch.float64 or rescale the centers"
+            )
         self.rule = g.rule
         self.eps = g.eps
         self.out_dtype = out_dtype
@@ -121,7 +121,7 @@ class OptimalGeneratorModule(nn.Module):
         self.register_buffer("_coords", torch.tensor(np.array(g._coords, dtype=np.float64)))
 
     @classmethod
-    def from_numpy(cls, gen, out_dtype=torch.float32) -> "OptimalGeneratorModule":
+    def from_numpy(cls, gen, out_dtype=torch.float32) -> OptimalGeneratorModule:
         """Build the twin of a :class:`gaussiso.OptimalGenerator`."""
         if not isinstance(gen, gaussiso.OptimalGenerator):
             raise TypeError(f"gen must be a gaussiso.OptimalGenerator, got {type(gen).__name__}")
@@ -266,8 +266,12 @@ def load_run_dir(run_dir, device="auto", out_dtype=torch.float32) -> OptimalGene
         raise ValueError(f"{path} lacks the key(s) {missing}")
     try:
         net = OptimalGeneratorModule(
-            cfg["partition_seeds"], cfg["centers"], cfg["eps"], radii=cfg.get("radii"),
-            rule=cfg.get("rule", "eq8"), out_dtype=out_dtype,
+            cfg["partition_seeds"],
+            cfg["centers"],
+            cfg["eps"],
+            radii=cfg.get("radii"),
+            rule=cfg.get("rule", "eq8"),
+            out_dtype=out_dtype,
         )
     except (TypeError, ValueError) as exc:
         if "out_dtype" in str(exc):

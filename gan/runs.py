@@ -15,7 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gan._rundir import CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, check_checkpoint, read_config, read_metrics, snapshot_path
+from gan._rundir import (
+    CHECKPOINT_NAME,
+    CONFIG_NAME,
+    METRICS_NAME,
+    check_checkpoint,
+    read_config,
+    read_metrics,
+    snapshot_path,
+)
 from gan._util import resolve_device
 from gan.errors import CorruptRunError
 from gan.training.builders import build_networks, build_sampler
@@ -118,11 +126,13 @@ def load_run(run_dir, *, device="auto", checkpoint="last") -> Run:
 
         try:
             generator = load_run_dir(run_dir, dev)
-            latent_dim = int(config.get("latent_dim") or getattr(generator, "latent_dim"))
+            latent_dim = int(config.get("latent_dim") or generator.latent_dim)
             seed = int(config.get("seed", 0))
             dataset = _dirac_mixture(config)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-            raise CorruptRunError(cfg_path, f"not a valid optimal-generator config: {' '.join(str(exc).split())}") from None
+            raise CorruptRunError(
+                cfg_path, f"not a valid optimal-generator config: {' '.join(str(exc).split())}"
+            ) from None
         generator.eval()
         sampler = make_sampler("gaussian", latent_dim, seed=seed).to(dev)
         return Run(run_dir, config, generator, sampler, dataset, 0, dev)

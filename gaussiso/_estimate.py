@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import numbers
-from typing import Union
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
@@ -36,8 +35,8 @@ class Estimate:
     ``>= 0``, ``method`` a string (TypeError / ValueError otherwise).
     """
 
-    value: Union[float, np.ndarray]
-    stderr: Union[float, np.ndarray]
+    value: float | np.ndarray
+    stderr: float | np.ndarray
     n_samples: int
     method: str
 
@@ -51,9 +50,7 @@ class Estimate:
         if np.any(np.isnan(s)) or np.any(s < 0):
             raise ValueError(f"Estimate stderr must be >= 0 (inf allowed, NaN not), got {self.stderr!r}")
         if s.ndim != 0 and s.shape != v.shape:
-            raise ValueError(
-                f"Estimate stderr must be a scalar or have the shape of value {v.shape}, got {s.shape}"
-            )
+            raise ValueError(f"Estimate stderr must be a scalar or have the shape of value {v.shape}, got {s.shape}")
         n = self.n_samples
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
             raise TypeError(f"Estimate n_samples must be an integer, got {type(n).__name__} {n!r}")

@@ -31,8 +31,7 @@ from ._linalg import pairwise_distances
 from ._measure import eps_boundary_measure
 from ._partition import check_partition, simplicial_cluster
 from ._rng import as_generator
-from ._validation import (check_array, check_choice, check_int, check_n_samples, check_points,
-                          check_positive_float)
+from ._validation import check_array, check_choice, check_int, check_n_samples, check_points, check_positive_float
 
 __all__ = ["OptimalGenerator"]
 

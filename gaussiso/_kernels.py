@@ -360,14 +360,17 @@ def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_peri
                     # The facet is hit iff the projection of the point on the bisector lies
                     # in both cells, iff L_op <= h (iff L_po <= h_po): test one side only.
                     if c0 != o and c0 != p:
-                        t = (coef[o, p, c0, 0] + coef[o, p, c0, 1] * gs[c0]
-                             + coef[o, p, c0, 2] * gp + coef[o, p, c0, 3] * go)
+                        t = (
+                            coef[o, p, c0, 0]
+                            + coef[o, p, c0, 1] * gs[c0]
+                            + coef[o, p, c0, 2] * gp
+                            + coef[o, p, c0, 3] * go
+                        )
                         if t > h:
                             continue
                     L = -math.inf
                     for l in range(m):
-                        t = (coef[o, p, l, 0] + coef[o, p, l, 1] * gs[l]
-                             + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go)
+                        t = coef[o, p, l, 0] + coef[o, p, l, 1] * gs[l] + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go
                         L = max(L, t)
                     if not (L <= h):
                         continue
@@ -378,8 +381,7 @@ def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_peri
                     h2 = H[p, o]
                     L2 = -math.inf
                     for l in range(m):
-                        t = (coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l]
-                             + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp)
+                        t = coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l] + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp
                         L2 = max(L2, t)
                     for e in range(ne):
                         ev = eps[e]
@@ -420,4 +422,3 @@ def facet_kernel_parallel(Sr, coef, H, phih, full, eps, P, out_eps, out_perim):
         start = c * _CHUNK
         stop = min(n, start + _CHUNK)
         _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_perim)
-

@@ -161,8 +161,7 @@ def _check_eps(eps):
 
 def _why_not_exact(p: VoronoiPartition) -> str:
     if not p.is_cone:
-        return ("its seeds do not all have the same norm (the cells are not cones) and they "
-                "span more than 2 dimensions")
+        return "its seeds do not all have the same norm (the cells are not cones) and they span more than 2 dimensions"
     return "its seeds are not pairwise equidistant and they span more than 2 dimensions"
 
 

@@ -106,7 +106,7 @@ class OptimalPartition:
             g = self._grid
             assert g is not None  # a grid partition (method="mbo") always has one
             xs = g["xs"]
-            ix = np.clip(np.searchsorted(xs, a[:, 0]) , 1, xs.size - 1)
+            ix = np.clip(np.searchsorted(xs, a[:, 0]), 1, xs.size - 1)
             iy = np.clip(np.searchsorted(xs, a[:, 1]), 1, xs.size - 1)
             ix -= (a[:, 0] - xs[ix - 1]) < (xs[ix] - a[:, 0])
             iy -= (a[:, 1] - xs[iy - 1]) < (xs[iy] - a[:, 1])
@@ -226,7 +226,7 @@ class _Problem:
         s = np.zeros((m, d))
         s[1:] = theta[: (m - 1) * d].reshape(m - 1, d)
         b = np.zeros(m)
-        b[1:] = theta[(m - 1) * d:]
+        b[1:] = theta[(m - 1) * d :]
         return s, b
 
     def evaluate(self, theta):
@@ -307,7 +307,7 @@ def _fix_measures(prob, theta):
     def resid(bb):
         return prob.evaluate(np.concatenate([fixed, bb]))[1]
 
-    sol = root(resid, theta[(m - 1) * d:], method="hybr", options={"xtol": 1e-13})
+    sol = root(resid, theta[(m - 1) * d :], method="hybr", options={"xtol": 1e-13})
     return np.concatenate([fixed, sol.x])
 
 
@@ -326,8 +326,14 @@ def _search_power(m, d, w, objective, eps, n_starts, g, maxiter, n_slices):
         cons = {"type": "eq", "fun": lambda t: prob.evaluate(t)[1], "jac": lambda t: prob.gradients(t)[1]}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = minimize(lambda t: prob.evaluate(t)[0], theta0, jac=lambda t: prob.gradients(t)[0],
-                         constraints=[cons], method="SLSQP", options={"maxiter": maxiter, "ftol": 1e-12})
+            r = minimize(
+                lambda t: prob.evaluate(t)[0],
+                theta0,
+                jac=lambda t: prob.gradients(t)[0],
+                constraints=[cons],
+                method="SLSQP",
+                options={"maxiter": maxiter, "ftol": 1e-12},
+            )
         th = r.x
         if np.max(np.abs(prob.evaluate(th)[1])) > 1e-9:
             try:
@@ -428,8 +434,21 @@ def _mbo(m, w, init_labels_fn, *, n_grid=256, half_width=4.5, t=0.02, iters=60):
 
 
 # --------------------------------------------------------------------------- public function
-def optimal_partition(m, d, *, weights=None, objective="perimeter", eps=None, rng=None, n_starts=None,
-                      method="power", maxiter=300, n_slices=40, mbo_grid=256, mbo_t=0.02) -> OptimalPartition:
+def optimal_partition(
+    m,
+    d,
+    *,
+    weights=None,
+    objective="perimeter",
+    eps=None,
+    rng=None,
+    n_starts=None,
+    method="power",
+    maxiter=300,
+    n_slices=40,
+    mbo_grid=256,
+    mbo_t=0.02,
+) -> OptimalPartition:
     r"""The best partition of :math:`(\mathbb{R}^d, \gamma)` into ``m`` cells of given measures found.
 
     Minimises the Gaussian perimeter :math:`\sum_{i<j} \int_{A_i \cap A_j} \varphi_d` (or, with
@@ -497,20 +516,22 @@ def optimal_partition(m, d, *, weights=None, objective="perimeter", eps=None, rn
     maxiter = check_int(maxiter, "maxiter", low=1)
     n_slices = check_int(n_slices, "n_slices", low=4)
     if method == "mbo" and (d != 2 or objective != "perimeter"):
-        raise ValueError(f"method='mbo' supports d == 2 and objective='perimeter' only, got d = {d}, "
-                         f"objective = {objective!r}")
+        raise ValueError(
+            f"method='mbo' supports d == 2 and objective='perimeter' only, got d = {d}, objective = {objective!r}"
+        )
     g = as_generator(rng)
     t0 = time.perf_counter()
     diagram, vals, kinds = _search_power(m, d, w, objective, eps, n_starts, g, maxiter, n_slices)
     best = np.nanmin(vals)
     agree = float(np.mean(np.isfinite(vals) & (vals <= best * (1 + 1e-3) + 1e-12)))
     if method == "power":
-        return OptimalPartition(m, d, w, "power", objective, eps, diagram, vals, kinds, agree,
-                                time.perf_counter() - t0)
-    grid = mbo_grid_partition(m, w, diagram.label, n_grid=check_int(mbo_grid, "mbo_grid", low=32),
-                              t=check_positive_float(mbo_t, "mbo_t"))
-    return OptimalPartition(m, 2, w, "mbo", objective, eps, None, vals, kinds, agree,
-                            time.perf_counter() - t0, _grid=grid)
+        return OptimalPartition(m, d, w, "power", objective, eps, diagram, vals, kinds, agree, time.perf_counter() - t0)
+    grid = mbo_grid_partition(
+        m, w, diagram.label, n_grid=check_int(mbo_grid, "mbo_grid", low=32), t=check_positive_float(mbo_t, "mbo_t")
+    )
+    return OptimalPartition(
+        m, 2, w, "mbo", objective, eps, None, vals, kinds, agree, time.perf_counter() - t0, _grid=grid
+    )
 
 
 def mbo_grid_partition(m, w, init_label, *, n_grid=256, t=0.02, half_width=4.5):
@@ -520,8 +541,16 @@ def mbo_grid_partition(m, w, init_label, *, n_grid=256, t=0.02, half_width=4.5):
     # the same partition's energy at t/2: the difference shows the t-discretisation error
     e2 = _energy(labels, m, _mehler_matrix(xs, t / 2), wgrid, t / 2)
     h = xs[1] - xs[0]
-    return {"xs": xs, "labels": labels, "weights": wgrid, "energy": e, "energy_half_t": e2,
-            "energy_err": abs(e - e2), "quad_err": h * h, "t": t}
+    return {
+        "xs": xs,
+        "labels": labels,
+        "weights": wgrid,
+        "energy": e,
+        "energy_half_t": e2,
+        "energy_err": abs(e - e2),
+        "quad_err": h * h,
+        "t": t,
+    }
 
 
 def candidate_perimeters(m) -> dict:
@@ -610,6 +639,6 @@ def probe_eps_boundary(label, d, eps, *, n_samples=2**15, n_directions=32, n_rad
             u /= np.linalg.norm(u, axis=-1, keepdims=True)
         probes = z[:, None, None, :] + radii[None, None, :, None] * u[:, :, None, :]
         plab = np.asarray(label(probes.reshape(-1, d))).reshape(k, nd * nr)
-        hits[lo:lo + k] = np.any(plab != lab[:, None], axis=1)
+        hits[lo : lo + k] = np.any(plab != lab[:, None], axis=1)
     p = float(hits.mean())
     return Estimate(p, math.sqrt(p * (1 - p) / n), n, "mc-probe")

@@ -337,13 +337,12 @@ def simplicial_cluster(m: int, d: int, *, rng=None) -> VoronoiPartition:
     if m < 2:
         raise ValueError(f"m must be >= 2 for a simplicial cluster, got m = {m}")
     if m > d + 1:
-        raise ValueError(
-            f"a simplicial cluster needs m <= d + 1 equidistant points: got m = {m} > d + 1 = {d + 1}"
-        )
+        raise ValueError(f"a simplicial cluster needs m <= d + 1 equidistant points: got m = {m} > d + 1 = {d + 1}")
     # simplex_vertices holds a few (m, m) arrays, the rotation a few (d, d) ones, the partition
     # its (m, m) distances: refuse at once what cannot fit (m = d = 10**5 would need 500 GB).
-    check_memory(8 * (8 * m * m + 2 * m * d + (4 * d * d if rng is not None else 0)),
-                 f"simplicial_cluster(m={m}, d={d})")
+    check_memory(
+        8 * (8 * m * m + 2 * m * d + (4 * d * d if rng is not None else 0)), f"simplicial_cluster(m={m}, d={d})"
+    )
     seeds = np.zeros((m, d))
     seeds[:, : m - 1] = simplex_vertices(m)
     if rng is not None:

@@ -44,8 +44,12 @@ def planar_cells(seeds, offsets, radius=_impl.DEFAULT_RADIUS, shift=None):
     m = seeds.shape[0]
     if shift is None:
         shift = np.zeros((m, m))
-    return K.clip_cells(np.ascontiguousarray(seeds, dtype=float), np.ascontiguousarray(offsets, dtype=float),
-                        float(radius), np.ascontiguousarray(shift, dtype=float))
+    return K.clip_cells(
+        np.ascontiguousarray(seeds, dtype=float),
+        np.ascontiguousarray(offsets, dtype=float),
+        float(radius),
+        np.ascontiguousarray(shift, dtype=float),
+    )
 
 
 def _flatten(verts, counts):
@@ -152,8 +156,7 @@ def sliced_measures(seeds, offsets, basis, *, n_slices=40, eps=None):
     bt = offsets[None, :] - 2.0 * nodes[:, None] * h[None, :]  # (S, m)
     consts = bt[:, None, :] - bt[:, :, None]  # [t, i, j] = b_j(t) - b_i(t)
     nrm = np.broadcast_to(normals[None], (n_slices, m, m, 2)).reshape(-1, m, 2)
-    v, _, c = K.clip_batch(np.ascontiguousarray(nrm), np.ascontiguousarray(consts.reshape(-1, m)),
-                           _impl.DEFAULT_RADIUS)
+    v, _, c = K.clip_batch(np.ascontiguousarray(nrm), np.ascontiguousarray(consts.reshape(-1, m)), _impl.DEFAULT_RADIUS)
     meas = (_batch_measures(v, c).reshape(n_slices, m) * weights[:, None]).sum(axis=0)
     epsm = None
     if eps is not None:
@@ -161,8 +164,9 @@ def sliced_measures(seeds, offsets, basis, *, n_slices=40, eps=None):
         epsm = []
         for e in np.atleast_1d(eps):
             ce = consts - 2.0 * float(e) * d3[None]
-            v, _, c = K.clip_batch(np.ascontiguousarray(nrm), np.ascontiguousarray(ce.reshape(-1, m)),
-                                   _impl.DEFAULT_RADIUS)
+            v, _, c = K.clip_batch(
+                np.ascontiguousarray(nrm), np.ascontiguousarray(ce.reshape(-1, m)), _impl.DEFAULT_RADIUS
+            )
             inner = (_batch_measures(v, c).reshape(n_slices, m) * weights[:, None]).sum()
             epsm.append(float(meas.sum() - inner))
         epsm = np.array(epsm)

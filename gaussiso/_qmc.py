@@ -147,8 +147,7 @@ class _Randomization:
         return np.ascontiguousarray(special.ndtri(np.clip(u, 1e-300, 1.0 - 2.0**-53)))
 
 
-def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rtol, rng,
-               n_rand: int = N_RANDOMIZATIONS):
+def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rtol, rng, n_rand: int = N_RANDOMIZATIONS):
     """RQMC facet-line estimates of the eps-boundary measures (and the perimeter).
 
     Parameters
@@ -221,16 +220,16 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
             return tot
         per = max(1, _MAX_CHUNK // n)  # randomizations per call
         for a in range(0, len(rzs), per):
-            group = rzs[a:a + per]
+            group = rzs[a : a + per]
             for start in range(0, n, _MAX_CHUNK):
-                Xc = Xpart[start:start + _MAX_CHUNK]
+                Xc = Xpart[start : start + _MAX_CHUNK]
                 P = np.concatenate([rz.points(Xc) for rz in group])
                 Sr = np.ascontiguousarray(np.concatenate([rz.Sr for rz in group]))
                 nr = group[0].Sr.shape[0]
                 first = np.repeat(np.arange(len(group), dtype=np.int64) * nr, Xc.shape[0])
                 ob, oc, op = _kernel_call(Sr, coef, H, phih, full, eps_k, P, first, nr, nr % 2 == 0)
                 z = columns(ob, op) - (oc[:, None] - 1.0) * beta[None, :]
-                tot[a:a + len(group)] += z.reshape(len(group), Xc.shape[0], width).sum(axis=1)
+                tot[a : a + len(group)] += z.reshape(len(group), Xc.shape[0], width).sum(axis=1)
         return tot
 
     def grow_points(n_new):  # the next n_new points of the sequence, for every randomization

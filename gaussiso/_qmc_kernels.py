@@ -89,19 +89,26 @@ def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, st
                     h = H[o, p]
                     gp = gs[p]
                     if c0 != o and c0 != p:
-                        t = (coef[o, p, c0, 0] + coef[o, p, c0, 1] * gs[c0]
-                             + coef[o, p, c0, 2] * gp + coef[o, p, c0, 3] * go)
+                        t = (
+                            coef[o, p, c0, 0]
+                            + coef[o, p, c0, 1] * gs[c0]
+                            + coef[o, p, c0, 2] * gp
+                            + coef[o, p, c0, 3] * go
+                        )
                         if t > h:
                             continue
                     if n1 >= 0 and n1 != o and n1 != p:
-                        t = (coef[o, p, n1, 0] + coef[o, p, n1, 1] * gs[n1]
-                             + coef[o, p, n1, 2] * gp + coef[o, p, n1, 3] * go)
+                        t = (
+                            coef[o, p, n1, 0]
+                            + coef[o, p, n1, 1] * gs[n1]
+                            + coef[o, p, n1, 2] * gp
+                            + coef[o, p, n1, 3] * go
+                        )
                         if t > h:
                             continue
                     L = -math.inf
                     for l in range(m):
-                        t = (coef[o, p, l, 0] + coef[o, p, l, 1] * gs[l]
-                             + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go)
+                        t = coef[o, p, l, 0] + coef[o, p, l, 1] * gs[l] + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go
                         L = max(L, t)
                     if not (L <= h):
                         continue
@@ -109,8 +116,7 @@ def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, st
                     h2 = H[p, o]
                     L2 = -math.inf
                     for l in range(m):
-                        t = (coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l]
-                             + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp)
+                        t = coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l] + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp
                         L2 = max(L2, t)
                     # The cell parts of both sides (one Gaussian interval each, for every
                     # eps); a side's band part is the full layer or its whole cell part.

@@ -36,7 +36,5 @@ def as_generator(rng, *, name: str = "rng") -> np.random.Generator:
             raise TypeError(f"{name} must be None, an int seed or a numpy Generator, got bool")
         return np.random.default_rng(rng if rng is None or isinstance(rng, np.random.SeedSequence) else int(rng))
     raise TypeError(
-        f"{name} must be None, an int seed, a SeedSequence or a numpy.random.Generator, "
-        f"got {type(rng).__name__}"
+        f"{name} must be None, an int seed, a SeedSequence or a numpy.random.Generator, got {type(rng).__name__}"
     )
-

@@ -11,8 +11,15 @@ import numbers
 import numpy as np
 
 __all__ = [
-    "check_int", "check_positive_float", "check_points", "check_array", "check_real_array",
-    "check_bool", "check_choice", "check_n_samples", "check_memory",
+    "check_int",
+    "check_positive_float",
+    "check_points",
+    "check_array",
+    "check_real_array",
+    "check_bool",
+    "check_choice",
+    "check_n_samples",
+    "check_memory",
 ]
 
 
@@ -86,8 +93,9 @@ def _describe(x) -> str:
     return type(x).__name__
 
 
-def check_real_array(x, name: str, *, ndim: int | None = None, shape_doc: str | None = None,
-                     dtype=np.float64, finite: bool = True) -> np.ndarray:
+def check_real_array(
+    x, name: str, *, ndim: int | None = None, shape_doc: str | None = None, dtype=np.float64, finite: bool = True
+) -> np.ndarray:
     """Return ``x`` as a finite float array; TypeError unless it holds real numbers.
 
     Refused with TypeError: None, strings (also numeric ones: ``"0.5"``), booleans, complex
@@ -106,12 +114,18 @@ def check_real_array(x, name: str, *, ndim: int | None = None, shape_doc: str | 
     if kind == "O":
         flat = raw.ravel().tolist()
         if not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in flat):
-            bad = next(v for v in flat
-                       if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)))
+            bad = next(v for v in flat if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)))
             raise TypeError(f"{name} must be {what}, got an element {bad!r} ({type(bad).__name__})")
     elif kind not in "fiu":
-        kinds = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes",
-                 "M": "datetimes", "m": "timedeltas", "V": "structured records"}
+        kinds = {
+            "b": "booleans",
+            "c": "complex numbers",
+            "U": "strings",
+            "S": "bytes",
+            "M": "datetimes",
+            "m": "timedeltas",
+            "V": "structured records",
+        }
         raise TypeError(f"{name} must be {what}, got {kinds.get(kind, raw.dtype)} ({_describe(raw)})")
     try:
         a = np.asarray(raw, dtype=dtype)
@@ -215,7 +229,6 @@ def check_choice(value, name: str, allowed):
     if not ok:
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
     return value
-
 
 
 MAX_N_SAMPLES = 10**10

@@ -232,8 +232,19 @@ def eps_max(centers, lipschitz) -> float:
     return float(_pairwise(centers).max() / L)
 
 
-def lemma_3_5(partition, eps_min=None, *, radii=0.0, centers=None, lipschitz=None, corrected=True,
-              method="auto", n_samples=None, rtol=None, rng=None) -> Estimate:
+def lemma_3_5(
+    partition,
+    eps_min=None,
+    *,
+    radii=0.0,
+    centers=None,
+    lipschitz=None,
+    corrected=True,
+    method="auto",
+    n_samples=None,
+    rtol=None,
+    rng=None,
+) -> Estimate:
     r"""Lemma 3.5, as its proof establishes it: precision bound of a generator associated with a partition.
 
     .. math::
@@ -321,8 +332,9 @@ def _check_m(m):
     return m
 
 
-def corollary_3_6_sharp(m, eps_min=None, weights=None, *, form="isoperimetric", radii=0.0, centers=None,
-                        lipschitz=None) -> float:
+def corollary_3_6_sharp(
+    m, eps_min=None, weights=None, *, form="isoperimetric", radii=0.0, centers=None, lipschitz=None
+) -> float:
     r"""The proven upper bound behind Corollary 3.6, and the proof's intermediate form.
 
     ``form="isoperimetric"`` (proven). Let :math:`M_i = G^{-1}(S_i)`. Two points of

@@ -130,8 +130,7 @@ def _polygons_of(geom, name: str):
         # Points and lines (as left by shapely's set operations) have measure zero.
         parts = []
         for g in geom.geoms:
-            if g.is_empty or g.geom_type in ("Point", "MultiPoint", "LineString", "LinearRing",
-                                             "MultiLineString"):
+            if g.is_empty or g.geom_type in ("Point", "MultiPoint", "LineString", "LinearRing", "MultiLineString"):
                 continue
             if isinstance(g, Polygon):
                 parts.append(g)
@@ -265,8 +264,7 @@ def _segments_of(geom) -> tuple[np.ndarray, np.ndarray]:
         segs = segs[None]
     if segs.ndim != 3 or segs.shape[1:] != (2, 2):
         raise ValueError(
-            f"geom as an array must hold segments, shape (n, 2, 2) = (segment, endpoint, xy); "
-            f"got shape {segs.shape}"
+            f"geom as an array must hold segments, shape (n, 2, 2) = (segment, endpoint, xy); got shape {segs.shape}"
         )
     return segs[:, 0, :], segs[:, 1, :]
 

@@ -23,12 +23,12 @@ True
 
 from __future__ import annotations
 
-
 import numpy as np
 
 try:
     import matplotlib.pyplot as plt
-    from matplotlib.patches import PathPatch, Polygon as _MplPolygon
+    from matplotlib.patches import PathPatch
+    from matplotlib.patches import Polygon as _MplPolygon
     from matplotlib.path import Path
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
@@ -75,8 +75,7 @@ def _shapely_path(geom) -> Path:
     return Path(np.concatenate(verts), np.concatenate(codes))
 
 
-def plot_partition(partition, ax=None, *, extent=3.0, show_density=True, show_seeds=True,
-                   cmap="tab10", alpha=0.35):
+def plot_partition(partition, ax=None, *, extent=3.0, show_density=True, show_seeds=True, cmap="tab10", alpha=0.35):
     r"""Draw the cells of a planar Voronoi partition over the standard Gaussian density.
 
     Parameters
@@ -115,8 +114,18 @@ def plot_partition(partition, ax=None, *, extent=3.0, show_density=True, show_se
         if cell.is_empty:
             continue
         xy = np.asarray(cell.exterior.coords)
-        ax.add_patch(_MplPolygon(xy, closed=True, facecolor=colors(i % colors.N), edgecolor="k",
-                                 linewidth=1.0, alpha=alpha, zorder=1, gid=f"cell-{i}"))
+        ax.add_patch(
+            _MplPolygon(
+                xy,
+                closed=True,
+                facecolor=colors(i % colors.N),
+                edgecolor="k",
+                linewidth=1.0,
+                alpha=alpha,
+                zorder=1,
+                gid=f"cell-{i}",
+            )
+        )
     if show_seeds:
         s = p.seeds
         inside = np.all(np.abs(s) <= r, axis=1)
@@ -127,8 +136,7 @@ def plot_partition(partition, ax=None, *, extent=3.0, show_density=True, show_se
     return ax
 
 
-def plot_eps_boundary(partition, eps, ax=None, *, extent=3.0, color="crimson", alpha=0.5,
-                      label=None):
+def plot_eps_boundary(partition, eps, ax=None, *, extent=3.0, color="crimson", alpha=0.5, label=None):
     r"""Shade the eps-boundary :math:`\partial^\varepsilon\mathcal{A}` of a planar partition.
 
     The band is the exact polygon of :func:`gaussiso.planar.eps_boundary` (the view square
@@ -158,9 +166,15 @@ def plot_eps_boundary(partition, eps, ax=None, *, extent=3.0, color="crimson", a
     r = check_positive_float(extent, "extent")
     ax = _axes(ax)
     geom = planar.eps_boundary(p, e, radius=r)
-    patch = PathPatch(_shapely_path(geom), facecolor=color, edgecolor="none", alpha=alpha,
-                      zorder=2, gid="eps-boundary",
-                      label=label if label is not None else f"eps-boundary, eps = {e:g}")
+    patch = PathPatch(
+        _shapely_path(geom),
+        facecolor=color,
+        edgecolor="none",
+        alpha=alpha,
+        zorder=2,
+        gid="eps-boundary",
+        label=label if label is not None else f"eps-boundary, eps = {e:g}",
+    )
     ax.add_patch(patch)
     ax.set_xlim(-r, r)
     ax.set_ylim(-r, r)
@@ -227,8 +241,9 @@ def plot_curve(x, y, ax=None, *, level=0.95, label=None, xlabel=None, ylabel=Non
     return ax
 
 
-def plot_eps_curve(partition, eps, ax=None, *, method="auto", n_samples=None, rng=None,
-                   level=0.95, label=None, **kwargs):
+def plot_eps_curve(
+    partition, eps, ax=None, *, method="auto", n_samples=None, rng=None, level=0.95, label=None, **kwargs
+):
     r"""Plot :math:`\varepsilon \mapsto \gamma(\partial^\varepsilon\mathcal{A})` for a partition.
 
     Each point is :func:`gaussiso.eps_boundary_measure` (exact for simplicial clusters and
@@ -263,13 +278,21 @@ def plot_eps_curve(partition, eps, ax=None, *, method="auto", n_samples=None, rn
         raise ValueError(f"eps must be positive, got min {e.min()}")
     g = as_generator(rng) if method != "exact" else None
     est = [eps_boundary_measure(p, float(t), method=method, n_samples=n_samples, rng=g) for t in e]
-    return plot_curve(e, est, ax, level=level, label=label if label is not None else repr(p),
-                      xlabel=r"$\varepsilon$", ylabel=r"$\gamma(\partial^\varepsilon \mathcal{A})$",
-                      **kwargs)
+    return plot_curve(
+        e,
+        est,
+        ax,
+        level=level,
+        label=label if label is not None else repr(p),
+        xlabel=r"$\varepsilon$",
+        ylabel=r"$\gamma(\partial^\varepsilon \mathcal{A})$",
+        **kwargs,
+    )
 
 
-def plot_perimeter_vs_m(m_values, ax=None, *, partition=None, method="auto", n_samples=None,
-                        rng=None, level=0.95, label=None, **kwargs):
+def plot_perimeter_vs_m(
+    m_values, ax=None, *, partition=None, method="auto", n_samples=None, rng=None, level=0.95, label=None, **kwargs
+):
     r"""Plot the Gaussian perimeter of a family of partitions against the number of cells.
 
     Parameters
@@ -314,11 +337,17 @@ def plot_perimeter_vs_m(m_values, ax=None, *, partition=None, method="auto", n_s
     elif callable(partition):
         make, default = partition, "partition(m)"
     else:
-        raise TypeError(f"partition must be None or a callable m -> VoronoiPartition, got "
-                        f"{type(partition).__name__}")
+        raise TypeError(f"partition must be None or a callable m -> VoronoiPartition, got {type(partition).__name__}")
     g = as_generator(rng) if method != "exact" else None
     est = [gaussian_perimeter(make(m), method=method, n_samples=n_samples, rng=g) for m in ms]
     kwargs.setdefault("marker", "o")
-    return plot_curve(np.asarray(ms, dtype=float), est, ax, level=level,
-                      label=label if label is not None else default, xlabel="m (cells)",
-                      ylabel="Gaussian perimeter", **kwargs)
+    return plot_curve(
+        np.asarray(ms, dtype=float),
+        est,
+        ax,
+        level=level,
+        label=label if label is not None else default,
+        xlabel="m (cells)",
+        ylabel="Gaussian perimeter",
+        **kwargs,
+    )

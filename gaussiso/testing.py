@@ -29,8 +29,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -39,8 +39,7 @@ try:
     from hypothesis.strategies import SearchStrategy
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        "gaussiso.testing needs the hypothesis package: pip install hypothesis "
-        "(or pip install 'gaussiso[testing]')"
+        "gaussiso.testing needs the hypothesis package: pip install hypothesis (or pip install 'gaussiso[testing]')"
     ) from exc
 
 from scipy.special import ndtr
@@ -109,8 +108,7 @@ def rotations(draw, d):
 
 
 @st.composite
-def simplicial_clusters(draw, m=st.integers(2, 5), *, extra_dims=st.integers(0, 2),
-                        rotate=True, scale=1.0):
+def simplicial_clusters(draw, m=st.integers(2, 5), *, extra_dims=st.integers(0, 2), rotate=True, scale=1.0):
     r"""Strategy for simplicial clusters: Voronoi cells of ``m`` equidistant seeds.
 
     The seeds are the ``m`` unit vectors of :func:`gaussiso.simplex_vertices` in the first
@@ -334,7 +332,7 @@ class LipschitzGenerator:
     radii: np.ndarray = field(repr=False)
     partition: VoronoiPartition
     eps: float
-    exact_precision: Optional[float]
+    exact_precision: float | None
     kind: str
 
     def __call__(self, z):
@@ -369,8 +367,9 @@ class _Ramp:
 
 
 @st.composite
-def lipschitz_generators(draw, kind=("optimal", "ramp"), *, m=st.integers(2, 4),
-                         extra_dims=st.integers(0, 2), eps=st.floats(0.05, 1.0)):
+def lipschitz_generators(
+    draw, kind=("optimal", "ramp"), *, m=st.integers(2, 4), extra_dims=st.integers(0, 2), eps=st.floats(0.05, 1.0)
+):
     r"""Strategy for explicit generators with a known Lipschitz constant and partition.
 
     ``"optimal"``
@@ -431,14 +430,16 @@ def lipschitz_generators(draw, kind=("optimal", "ramp"), *, m=st.integers(2, 4),
     part = simplicial_cluster(mm, d, rng=g)
     G = OptimalGenerator(X, e, latent_dim=d, partition=part, rule=rule)
     prec = float(G.exact_precision().value)
-    return LipschitzGenerator(G, float(G.lipschitz_constant), equi and rule == "projection", d,
-                              G.centers, G.radii, part, e, prec, "optimal")
+    return LipschitzGenerator(
+        G, float(G.lipschitz_constant), equi and rule == "projection", d, G.centers, G.radii, part, e, prec, "optimal"
+    )
 
 
 # ---------------------------------------------------------------------- assertions
 def _fmt(x):
-    return np.array2string(np.asarray(x, dtype=float), formatter={"float_kind": lambda t: f"{t:.10g}"},
-                           max_line_width=100, threshold=20)
+    return np.array2string(
+        np.asarray(x, dtype=float), formatter={"float_kind": lambda t: f"{t:.10g}"}, max_line_width=100, threshold=20
+    )
 
 
 def assert_estimate_close(estimate, exact, nsigma=5.0, *, atol=0.0, err_msg=""):
@@ -516,8 +517,7 @@ def assert_estimate_close(estimate, exact, nsigma=5.0, *, atol=0.0, err_msg=""):
     lines = [f"{head}: {len(bad)} of {v.size} elements fail"]
     for idx in bad[:10]:
         t = tuple(int(i) for i in idx)
-        lines.append(f"  at {t}: value = {v[t]:.10g}, exact = {x[t]:.10g}, stderr = {s[t]:.3g}, "
-                     f"z = {z[t]:.3g}")
+        lines.append(f"  at {t}: value = {v[t]:.10g}, exact = {x[t]:.10g}, stderr = {s[t]:.3g}, z = {z[t]:.3g}")
     lines.append(f"  value  = {_fmt(v)}\n  exact  = {_fmt(x)}\n  stderr = {_fmt(s)}")
     raise AssertionError("\n".join(lines))
 
@@ -585,10 +585,12 @@ def assert_bound_holds(value, bound, *, side, nsigma=5.0, rtol=0.0, atol=0.0, er
     rel = "value <= bound" if side == "upper" else "value >= bound"
     what = "bound - value" if side == "upper" else "value - bound"
     head = f"{err_msg}\n" if err_msg else ""
-    msg = (f"{head}{side} bound violated: {rel} fails"
-           + ("" if v.ndim == 0 else f" at {int(np.sum(~ok))} of {v.size} elements")
-           + f"\n  value  = {_fmt(v)}\n  bound  = {_fmt(b)}\n"
-           f"  margin = {_fmt(margin)} ({what}; negative: violated), tolerance {_fmt(tol)}")
+    msg = (
+        f"{head}{side} bound violated: {rel} fails"
+        + ("" if v.ndim == 0 else f" at {int(np.sum(~ok))} of {v.size} elements")
+        + f"\n  value  = {_fmt(v)}\n  bound  = {_fmt(b)}\n"
+        f"  margin = {_fmt(margin)} ({what}; negative: violated), tolerance {_fmt(tol)}"
+    )
     if isinstance(value, Estimate):
         msg += f"\n  stderr = {_fmt(s)} (nsigma = {nsigma:g})"
     raise AssertionError(msg)

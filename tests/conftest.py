@@ -4,6 +4,7 @@ Torch's intra-op thread pool oversubscribes small CI machines (2 cores shared wi
 BLAS), which makes the tiny networks trained in the tests an order of magnitude slower. One
 thread is the fastest setting for those sizes; it changes no result.
 """
+
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -23,7 +24,5 @@ try:
 except ImportError:  # pragma: no cover - hypothesis comes with the test extra
     settings = None
 else:
-    settings.register_profile(
-        "gaussiso", derandomize=True, database=None, deadline=None, max_examples=20
-    )
+    settings.register_profile("gaussiso", derandomize=True, database=None, deadline=None, max_examples=20)
     settings.load_profile("gaussiso")

@@ -14,6 +14,7 @@ section (they are what a reader uses), not in ``Parameters``. For those classes 
 by the check that every public field (name not starting with ``_``) appears in the Attributes or
 the Parameters section.
 """
+
 import dataclasses
 import importlib
 import importlib.util
@@ -115,9 +116,7 @@ def _problems(full, obj):
         if obj.__doc__:
             missing = [f for f in _record_fields(obj) if f not in _documented_names(obj)]
             if missing:
-                errors.append(
-                    ("PR01", f"Fields {missing} are in neither Attributes nor Parameters")
-                )
+                errors.append(("PR01", f"Fields {missing} are in neither Attributes nor Parameters"))
     return errors
 
 

@@ -15,4 +15,6 @@ def test_readme_quickstart_runs_as_printed():
     assert len(test.examples) >= 10, "the README quickstart lost its examples"
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
-    assert runner.failures == 0, f"{runner.failures} README example(s) print something else (run: python -m doctest -v README.md)"
+    assert runner.failures == 0, (
+        f"{runner.failures} README example(s) print something else (run: python -m doctest -v README.md)"
+    )

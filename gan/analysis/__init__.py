@@ -55,29 +55,85 @@ import matplotlib).
 
 from .geodesics import GeodesicResult, curve_energy, geodesic
 from .jacobian import jacobian, jacobian_geometry, latent_grid, latent_slice, lipschitz_estimate, pullback_metric
-from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_nearest_mode, partition_stats,
-                     wilson_interval)
+from .labels import (
+    OUTSIDE,
+    generator_label_fn,
+    label_by_classifier,
+    label_by_nearest_mode,
+    partition_stats,
+    wilson_interval,
+)
 from .lipschitz import LipschitzBound, lipschitz_upper_bound
-from .optimum import (AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, SimplicialFit, class_directions,
-                      compare_with_simplicial, fit_simplicial)
+from .optimum import (
+    AGREEMENT_THRESHOLD,
+    ANGLE_THRESHOLD_DEG,
+    SimplicialFit,
+    class_directions,
+    compare_with_simplicial,
+    fit_simplicial,
+)
 from .probes import ProbeResult, convex_accuracy, fit_logreg, logreg_accuracy
 from .report import analyze_generator, analyze_run, boundary_measure, bounds_at_eps
-from .results import (BoundaryMeasure, BoundsAtEps, GeodesicSummary, JacobianSummary, LipschitzEstimate,
-                      PartitionStats, ProbeSummary, RunAnalysis, Share, SimplicialSummary, ValueSummary)
+from .results import (
+    BoundaryMeasure,
+    BoundsAtEps,
+    GeodesicSummary,
+    JacobianSummary,
+    LipschitzEstimate,
+    PartitionStats,
+    ProbeSummary,
+    RunAnalysis,
+    Share,
+    SimplicialSummary,
+    ValueSummary,
+)
 
 __all__ = [
     # run report
-    "analyze_run", "analyze_generator", "bounds_at_eps", "boundary_measure",
+    "analyze_run",
+    "analyze_generator",
+    "bounds_at_eps",
+    "boundary_measure",
     # results
-    "RunAnalysis", "LipschitzEstimate", "BoundsAtEps", "BoundaryMeasure", "PartitionStats", "Share",
-    "ProbeSummary", "SimplicialSummary", "JacobianSummary", "ValueSummary", "GeodesicSummary",
+    "RunAnalysis",
+    "LipschitzEstimate",
+    "BoundsAtEps",
+    "BoundaryMeasure",
+    "PartitionStats",
+    "Share",
+    "ProbeSummary",
+    "SimplicialSummary",
+    "JacobianSummary",
+    "ValueSummary",
+    "GeodesicSummary",
     # labels
-    "OUTSIDE", "label_by_nearest_mode", "label_by_classifier", "generator_label_fn", "partition_stats",
+    "OUTSIDE",
+    "label_by_nearest_mode",
+    "label_by_classifier",
+    "generator_label_fn",
+    "partition_stats",
     "wilson_interval",
     # probes and the simplicial fit
-    "fit_logreg", "logreg_accuracy", "convex_accuracy", "ProbeResult", "fit_simplicial",
-    "compare_with_simplicial", "class_directions", "SimplicialFit", "AGREEMENT_THRESHOLD", "ANGLE_THRESHOLD_DEG",
+    "fit_logreg",
+    "logreg_accuracy",
+    "convex_accuracy",
+    "ProbeResult",
+    "fit_simplicial",
+    "compare_with_simplicial",
+    "class_directions",
+    "SimplicialFit",
+    "AGREEMENT_THRESHOLD",
+    "ANGLE_THRESHOLD_DEG",
     # Jacobian geometry
-    "jacobian", "pullback_metric", "jacobian_geometry", "lipschitz_estimate", "lipschitz_upper_bound",
-    "LipschitzBound", "latent_grid", "latent_slice", "geodesic", "curve_energy", "GeodesicResult",
+    "jacobian",
+    "pullback_metric",
+    "jacobian_geometry",
+    "lipschitz_estimate",
+    "lipschitz_upper_bound",
+    "LipschitzBound",
+    "latent_grid",
+    "latent_slice",
+    "geodesic",
+    "curve_energy",
+    "GeodesicResult",
 ]

@@ -18,13 +18,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--distance", type=float, default=1.0, help="distance between the modes (default 1)")
     parser.add_argument("--dim", type=int, default=None, help="data dimension D >= m - 1 (default max(2, m - 1))")
     parser.add_argument("--seed", type=int, default=0, help="seed of the centers (and of --rotate)")
-    parser.add_argument("--rotate", action="store_true",
-                        help="use a Haar-random rotation of the simplicial cluster (seeded by --seed)")
+    parser.add_argument(
+        "--rotate", action="store_true", help="use a Haar-random rotation of the simplicial cluster (seeded by --seed)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing")
 
 
-def build_optimal(modes: int, latent_dim: int, eps: float, *, distance: float = 1.0, dim=None, seed: int = 0,
-                  rotate: bool = False):
+def build_optimal(
+    modes: int, latent_dim: int, eps: float, *, distance: float = 1.0, dim=None, seed: int = 0, rotate: bool = False
+):
     """The numpy G*_eps of the CLI: equidistant centers, the (optionally rotated) simplicial cluster.
 
     Returns
@@ -51,8 +53,15 @@ def run(args) -> int:
     from gan.optimal import OptimalGeneratorModule
 
     try:
-        g = build_optimal(args.modes, args.latent_dim, args.eps, distance=args.distance, dim=args.dim,
-                          seed=args.seed, rotate=args.rotate)
+        g = build_optimal(
+            args.modes,
+            args.latent_dim,
+            args.eps,
+            distance=args.distance,
+            dim=args.dim,
+            seed=args.seed,
+            rotate=args.rotate,
+        )
     except ValueError as exc:
         print(f"python -m gan optimal: error: {exc}", file=sys.stderr)
         return 2

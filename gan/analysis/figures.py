@@ -10,10 +10,7 @@ of cell, not only Voronoi), the sphere of latents, and the training-progress pic
 
 from __future__ import annotations
 
-from typing import Optional
-
 import matplotlib
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -50,7 +47,7 @@ def _colors_for(labels: np.ndarray, m: int) -> np.ndarray:
     return col
 
 
-def plot_latent_sphere(z, labels, *, m: Optional[int] = None, ax=None, size: float = 4.0):
+def plot_latent_sphere(z, labels, *, m: int | None = None, ax=None, size: float = 4.0):
     """Figure 1-like: latents of R^3 projected on the unit sphere, coloured by class.
 
     Parameters
@@ -131,8 +128,15 @@ def plot_modes_voronoi(centers, *, samples=None, sample_labels=None, ax=None, ma
     except ValueError:  # one mode, or centers that coincide in the projection: no diagram
         part = None
     if part is not None:
-        plot_partition(part, ax=ax, extent=extent, show_density=False, show_seeds=False,
-                       cmap=matplotlib.colors.ListedColormap(pal), alpha=0.35)
+        plot_partition(
+            part,
+            ax=ax,
+            extent=extent,
+            show_density=False,
+            show_seeds=False,
+            cmap=matplotlib.colors.ListedColormap(pal),
+            alpha=0.35,
+        )
     if samples is not None:
         s2 = (np.asarray(samples, dtype=float).reshape(len(samples), -1) - mean) @ P
         col = _colors_for(np.zeros(len(s2), int) if sample_labels is None else sample_labels, m)
@@ -153,9 +157,19 @@ def _draw_boundaries(ax, lab: np.ndarray, xs: np.ndarray, ys: np.ndarray, color=
             ax.contour(xs, ys, ind, levels=[0.5], colors=color, linewidths=lw)
 
 
-def plot_latent_partition(grid_labels, xs, *, m: Optional[int] = None, background=None, ax=None,
-                          background_label: str = r"$\|J\|_F$", log_background: bool = False,
-                          samples=None, sample_labels=None, title: Optional[str] = None):
+def plot_latent_partition(
+    grid_labels,
+    xs,
+    *,
+    m: int | None = None,
+    background=None,
+    ax=None,
+    background_label: str = r"$\|J\|_F$",
+    log_background: bool = False,
+    samples=None,
+    sample_labels=None,
+    title: str | None = None,
+):
     """Figures 2 (right) and 3-like: a 2-D latent partition, optionally over a heatmap.
 
     Parameters
@@ -197,13 +211,26 @@ def plot_latent_partition(grid_labels, xs, *, m: Optional[int] = None, backgroun
             pos = bg[bg > 0]
             if pos.size:
                 norm = matplotlib.colors.LogNorm(vmin=max(pos.min(), pos.max() * 1e-4), vmax=pos.max())
-        im = ax.imshow(np.where(bg > 0, bg, np.nan) if norm is not None else bg, origin="lower",
-                       extent=ext, cmap="viridis", norm=norm, interpolation="nearest")
+        im = ax.imshow(
+            np.where(bg > 0, bg, np.nan) if norm is not None else bg,
+            origin="lower",
+            extent=ext,
+            cmap="viridis",
+            norm=norm,
+            interpolation="nearest",
+        )
         ax.figure.colorbar(im, ax=ax, label=background_label, fraction=0.046)
     else:
         pal = np.vstack([np.asarray(OUTSIDE_COLOR)[None, :], class_colors(max(m, 1))])
-        ax.imshow(lab + 1, origin="lower", extent=ext, cmap=matplotlib.colors.ListedColormap(pal),
-                  vmin=-0.5, vmax=m + 0.5, interpolation="nearest")
+        ax.imshow(
+            lab + 1,
+            origin="lower",
+            extent=ext,
+            cmap=matplotlib.colors.ListedColormap(pal),
+            vmin=-0.5,
+            vmax=m + 0.5,
+            interpolation="nearest",
+        )
     _draw_boundaries(ax, lab, xs, xs, color="w" if background is not None else "k")
     if samples is not None:
         s = np.asarray(samples, dtype=float)
@@ -213,8 +240,9 @@ def plot_latent_partition(grid_labels, xs, *, m: Optional[int] = None, backgroun
     return ax
 
 
-def plot_precision_vs_dim(dims, precision, *, stderr=None, label: Optional[str] = None, ax=None,
-                          ylabel: str = "precision"):
+def plot_precision_vs_dim(
+    dims, precision, *, stderr=None, label: str | None = None, ax=None, ylabel: str = "precision"
+):
     """Figure 5-like: precision (or density) against the latent dimension.
 
     Parameters
@@ -251,8 +279,16 @@ def plot_precision_vs_dim(dims, precision, *, stderr=None, label: Optional[str] 
     return ax
 
 
-def plot_truncation_curve(thresholds, density, coverage, *, density_stderr=None, coverage_stderr=None,
-                          ax=None, xlabel: str = r"truncation threshold $\tau$"):
+def plot_truncation_curve(
+    thresholds,
+    density,
+    coverage,
+    *,
+    density_stderr=None,
+    coverage_stderr=None,
+    ax=None,
+    xlabel: str = r"truncation threshold $\tau$",
+):
     """Figure 8-like: density and coverage against the truncation threshold.
 
     Parameters
@@ -280,7 +316,7 @@ def plot_truncation_curve(thresholds, density, coverage, *, density_stderr=None,
 # ---------------------------------------------------------------------------------------
 # Training progress (the trainer's images/step_*.png and ``python -m gan sample --out x.png``)
 # ---------------------------------------------------------------------------------------
-def image_grid(images, *, cols: Optional[int] = None) -> np.ndarray:
+def image_grid(images, *, cols: int | None = None) -> np.ndarray:
     """Tile images ``(n, C, H, W)`` in ``[-1, 1]`` into one ``(rows (H+1), cols (W+1), C)`` array in ``[0, 1]``.
 
     Tiles are separated by one white pixel; ``cols`` defaults to ``ceil(sqrt(n))``.
@@ -304,7 +340,7 @@ def image_grid(images, *, cols: Optional[int] = None) -> np.ndarray:
     return grid
 
 
-def plot_training_progress(fake, *, cluster=None, real=None, step: Optional[int] = None, ax=None):
+def plot_training_progress(fake, *, cluster=None, real=None, step: int | None = None, ax=None):
     """Generated samples of a run: a scatter for 2-D points, an image grid for images.
 
     Parameters
@@ -354,4 +390,3 @@ def plot_training_progress(fake, *, cluster=None, real=None, step: Optional[int]
     if step is not None:
         ax.set_title(f"step {step}")
     return ax
-

@@ -17,8 +17,8 @@ from the straight line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -56,8 +56,8 @@ class GeodesicResult:
     length: float
     straight_energy: float
     straight_length: float
-    labels: Optional[np.ndarray]
-    straight_labels: Optional[np.ndarray]
+    labels: np.ndarray | None
+    straight_labels: np.ndarray | None
     n_iter: int
 
 
@@ -92,8 +92,9 @@ def curve_energy(G: Callable, nodes) -> tuple:
     return float(e), float(l_)
 
 
-def geodesic(G: Callable, z0, z1, *, n_nodes: int = 32, max_iter: int = 200,
-             label_fn: Optional[Callable] = None, init=None) -> GeodesicResult:
+def geodesic(
+    G: Callable, z0, z1, *, n_nodes: int = 32, max_iter: int = 200, label_fn: Callable | None = None, init=None
+) -> GeodesicResult:
     """Discrete geodesic between two latents under the pull-back metric of ``G``.
 
     Parameters
@@ -140,8 +141,15 @@ def geodesic(G: Callable, z0, z1, *, n_nodes: int = 32, max_iter: int = 200,
     ends0 = torch.as_tensor(a[None, :], dtype=dtype, device=dev)
     ends1 = torch.as_tensor(b[None, :], dtype=dtype, device=dev)
     inner = torch.tensor(start[1:-1], dtype=dtype, device=dev, requires_grad=True)
-    opt = torch.optim.LBFGS([inner], lr=1.0, max_iter=int(max_iter), history_size=20,
-                            tolerance_grad=1e-10, tolerance_change=1e-14, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [inner],
+        lr=1.0,
+        max_iter=int(max_iter),
+        history_size=20,
+        tolerance_grad=1e-10,
+        tolerance_change=1e-14,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure():
         opt.zero_grad()
@@ -162,7 +170,12 @@ def geodesic(G: Callable, z0, z1, *, n_nodes: int = 32, max_iter: int = 200,
         path, (e, l_) = start.copy(), curve_energy(G, start)
     se, sl = curve_energy(G, straight)
     return GeodesicResult(
-        path=path, straight=straight, energy=e, length=l_, straight_energy=se, straight_length=sl,
+        path=path,
+        straight=straight,
+        energy=e,
+        length=l_,
+        straight_energy=se,
+        straight_length=sl,
         labels=None if label_fn is None else np.asarray(label_fn(path)),
         straight_labels=None if label_fn is None else np.asarray(label_fn(straight)),
         n_iter=n_eval,

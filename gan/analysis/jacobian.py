@@ -17,7 +17,7 @@ e.g. batch norm in eval mode).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -40,12 +40,14 @@ def _flat(G: Callable) -> Callable:
     def f(z):
         out = G(z)
         return out.reshape(out.shape[0], -1)
+
     return f
 
 
 def _jacobian_vmap(G, z: torch.Tensor, mode: str) -> torch.Tensor:
     def single(zi):
         return G(zi.unsqueeze(0)).reshape(-1)
+
     jf = torch.func.jacfwd(single) if mode == "fwd" else torch.func.jacrev(single)
     return torch.func.vmap(jf)(z)
 
@@ -93,7 +95,7 @@ def jacobian(G: Callable, z, *, chunk_size: int = 512, method: str = "auto") -> 
     out = []
     use_vmap = method != "jvp"
     for start in range(0, zt.shape[0], int(chunk_size)):
-        zc = zt[start:start + chunk_size].detach()
+        zc = zt[start : start + chunk_size].detach()
         if use_vmap:
             try:
                 out.append(_jacobian_vmap(G, zc, mode).detach())
@@ -188,13 +190,14 @@ def jacobian_geometry(G: Callable, z, **kwargs) -> dict:
         "singular_values": sv,
         "volume_element": vol,
         "condition_number": cond,
-        "gradient_norm": np.sqrt(np.sum(sv ** 2, axis=1)),
+        "gradient_norm": np.sqrt(np.sum(sv**2, axis=1)),
         "spectral_norm": sv[:, 0].copy(),
     }
 
 
-def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, quantile: float = 0.99,
-                       chunk_size: int = 512) -> LipschitzEstimate:
+def lipschitz_estimate(
+    G: Callable, z, *, delta: float = 1e-3, seed: int = 0, quantile: float = 0.99, chunk_size: int = 512
+) -> LipschitzEstimate:
     r"""Empirical Lipschitz constant of ``G`` around given latents, two ways.
 
     Both are lower bounds of the true constant :math:`L` (maxima over finitely many points).
@@ -245,8 +248,8 @@ def lipschitz_estimate(G: Callable, z, *, delta: float = 1e-3, seed: int = 0, qu
     f = _flat(G)
     with torch.no_grad():
         for s in range(0, zt.shape[0], chunk_size):
-            a = zt[s:s + chunk_size]
-            b = a + float(delta) * u[s:s + chunk_size]
+            a = zt[s : s + chunk_size]
+            b = a + float(delta) * u[s : s + chunk_size]
             ratios.append(((f(b).double() - f(a).double()).norm(dim=1) / float(delta)).cpu().numpy())
     ratios = np.concatenate(ratios)
     if not np.all(np.isfinite(ratios)):

@@ -9,7 +9,7 @@ a threshold.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -109,7 +109,7 @@ def label_by_classifier(x, classifier, threshold: float = 0.8, *, batch_size: in
         raise TypeError(f"classifier must have a predict(x) method, got {type(classifier).__name__}")
     out = []
     for start in range(0, len(x), int(batch_size)):
-        lab, conf = classifier.predict(x[start:start + batch_size])
+        lab, conf = classifier.predict(x[start : start + batch_size])
         lab = np.asarray(lab.detach().cpu() if isinstance(lab, torch.Tensor) else lab, dtype=np.int64)
         conf = np.asarray(conf.detach().cpu() if isinstance(conf, torch.Tensor) else conf, dtype=float)
         lab = lab.copy()
@@ -118,8 +118,9 @@ def label_by_classifier(x, classifier, threshold: float = 0.8, *, batch_size: in
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def generator_label_fn(generator, labeller: Callable[[torch.Tensor], np.ndarray], *,
-                       batch_size: int = 8192) -> Callable:
+def generator_label_fn(
+    generator, labeller: Callable[[torch.Tensor], np.ndarray], *, batch_size: int = 8192
+) -> Callable:
     """The latent label function ``z -> labeller(G(z))``, evaluated in batches without gradients.
 
     Parameters
@@ -152,7 +153,7 @@ def generator_label_fn(generator, labeller: Callable[[torch.Tensor], np.ndarray]
         out = []
         with torch.no_grad():
             for start in range(0, zt.shape[0], batch_size):
-                out.append(np.asarray(labeller(generator(zt[start:start + batch_size])), dtype=np.int64))
+                out.append(np.asarray(labeller(generator(zt[start : start + batch_size])), dtype=np.int64))
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
     return label_fn

@@ -87,13 +87,13 @@ def _dense_groups(weight: torch.Tensor, groups: int, transposed: bool) -> torch.
         cig = c_in // groups
         out = torch.zeros(cog * groups, c_in, kh, kw, dtype=torch.float64)
         for g in range(groups):
-            out[g * cog:(g + 1) * cog, g * cig:(g + 1) * cig] = w[g * cig:(g + 1) * cig].transpose(0, 1)
+            out[g * cog : (g + 1) * cog, g * cig : (g + 1) * cig] = w[g * cig : (g + 1) * cig].transpose(0, 1)
         return out
     c_out, cig, kh, kw = w.shape
     cog = c_out // groups
     out = torch.zeros(c_out, cig * groups, kh, kw, dtype=torch.float64)
     for g in range(groups):
-        out[g * cog:(g + 1) * cog, g * cig:(g + 1) * cig] = w[g * cog:(g + 1) * cog]
+        out[g * cog : (g + 1) * cog, g * cig : (g + 1) * cig] = w[g * cog : (g + 1) * cog]
     return out
 
 
@@ -192,8 +192,17 @@ def layer_lipschitz(layer: nn.Module, in_shape=None) -> float:
     raise NotImplementedError(f"no Lipschitz rule for layer type {type(layer).__name__}")
 
 
-_AFFINE = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Upsample, nn.BatchNorm1d, nn.BatchNorm2d, nn.Identity,
-           nn.Flatten, nn.Unflatten)
+_AFFINE = (
+    nn.Linear,
+    nn.Conv2d,
+    nn.ConvTranspose2d,
+    nn.Upsample,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.Identity,
+    nn.Flatten,
+    nn.Unflatten,
+)
 _MAX_EXACT_IN = 1024
 
 
@@ -291,8 +300,11 @@ def lipschitz_upper_bound(generator, *, latent_dim: int | None = None) -> Lipsch
         latent_dim = check_int(latent_dim, "latent_dim", low=1)
     if isinstance(generator, OptimalGeneratorModule):
         L = float(generator.lipschitz_constant)
-        return LipschitzBound(L, (("G*_eps", "OptimalGeneratorModule", L),),
-                              "proven constant of the explicit generator (gaussiso.OptimalGenerator)")
+        return LipschitzBound(
+            L,
+            (("G*_eps", "OptimalGeneratorModule", L),),
+            "proven constant of the explicit generator (gaussiso.OptimalGenerator)",
+        )
     chain = _chain(generator)
     if latent_dim is None:
         latent_dim = getattr(generator, "latent_dim", None)
@@ -336,5 +348,9 @@ def lipschitz_upper_bound(generator, *, latent_dim: int | None = None) -> Lipsch
         f = layer_lipschitz(l, shapes[id(l)])
         layers.append((name, type(l).__name__, f))
         value *= f
-    return LipschitzBound(float(value), tuple(layers), "product of per-layer operator norms (exact SVD; "
-                          "convolutions by the DFT symbol of the non-wrapping circular extension)")
+    return LipschitzBound(
+        float(value),
+        tuple(layers),
+        "product of per-layer operator norms (exact SVD; "
+        "convolutions by the DFT symbol of the non-wrapping circular extension)",
+    )

@@ -25,7 +25,6 @@ angles of the :math:`v_i` with :math:`\arccos(-1/(m-1))`. The verdict ``is_simpl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
@@ -125,8 +124,7 @@ def class_directions(z, labels, *, method: str = "means", min_count: int = 2, lo
         raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
     min_count = check_int(min_count, "min_count", low=1)
     if method == "means":
-        classes = np.array([c for c in np.unique(lab[lab != OUTSIDE]) if np.sum(lab == c) >= min_count],
-                           dtype=np.int64)
+        classes = np.array([c for c in np.unique(lab[lab != OUTSIDE]) if np.sum(lab == c) >= min_count], dtype=np.int64)
         dirs = np.array([za[lab == c].mean(axis=0) for c in classes]).reshape(len(classes), za.shape[1])
     elif method == "logreg":
         if logreg_weights is None:
@@ -134,7 +132,9 @@ def class_directions(z, labels, *, method: str = "means", min_count: int = 2, lo
         try:
             W, classes = logreg_weights
         except (TypeError, ValueError):
-            raise TypeError(f"logreg_weights must be a pair (W, classes), got {type(logreg_weights).__name__}") from None
+            raise TypeError(
+                f"logreg_weights must be a pair (W, classes), got {type(logreg_weights).__name__}"
+            ) from None
         W = as_float_array(W, "logreg_weights W", ndim=2)
         classes = as_labels(classes, "logreg_weights classes", low=0)
         if W.shape != (za.shape[1], classes.size):
@@ -183,15 +183,18 @@ def fit_simplicial(z, labels, *, method: str = "means", min_count: int = 2, logr
     >>> bool(np.abs(fit.seeds - p.seeds).max() < 0.1)
     True
     """
-    classes, v = class_directions(z, labels, method=method, min_count=min_count,
-                                  logreg_weights=logreg_weights)
+    classes, v = class_directions(z, labels, method=method, min_count=min_count, logreg_weights=logreg_weights)
     k, d = v.shape
     if k < 2:
-        raise ValueError(f"labels must hold at least 2 classes (with min_count={min_count} latents each) to fit "
-                         f"a simplicial cluster, got {k}")
+        raise ValueError(
+            f"labels must hold at least 2 classes (with min_count={min_count} latents each) to fit "
+            f"a simplicial cluster, got {k}"
+        )
     if k > d + 1:
-        raise ValueError(f"labels hold {k} classes: no simplicial cluster of {k} cells exists in dimension "
-                         f"d = {d} of z (needs k <= d + 1)")
+        raise ValueError(
+            f"labels hold {k} classes: no simplicial cluster of {k} cells exists in dimension "
+            f"d = {d} of z (needs k <= d + 1)"
+        )
     s = simplicial_cluster(k, d).seeds  # canonical (k, d)
     # min ||s Q^T - v||_F over orthogonal Q: Q^T = U V^T with s^T v = U S V^T
     u_, _, vt = np.linalg.svd(s.T @ v)
@@ -202,7 +205,7 @@ def fit_simplicial(z, labels, *, method: str = "means", min_count: int = 2, logr
     return SimplicialFit(classes, v, seeds, qt.T, residual, _pairwise_angles_deg(v), method)
 
 
-def compare_with_simplicial(z, labels, fit: Optional[SimplicialFit] = None, **fit_kwargs) -> dict:
+def compare_with_simplicial(z, labels, fit: SimplicialFit | None = None, **fit_kwargs) -> dict:
     """Agreement and angles between a learned partition and its fitted simplicial cluster.
 
     Parameters

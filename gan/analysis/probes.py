@@ -8,8 +8,8 @@ same class. Both accuracies are binomial proportions and come with Wilson interv
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -48,7 +48,7 @@ class ProbeResult:
     details: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_successes(cls, successes: np.ndarray, **details) -> "ProbeResult":
+    def from_successes(cls, successes: np.ndarray, **details) -> ProbeResult:
         s = np.asarray(successes, dtype=bool)
         n = int(s.size)
         if n == 0:
@@ -58,8 +58,9 @@ class ProbeResult:
 
 
 def _as_tensor(z, device) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(z.detach().cpu() if isinstance(z, torch.Tensor) else z),
-                           dtype=torch.float32, device=device)
+    return torch.as_tensor(
+        np.asarray(z.detach().cpu() if isinstance(z, torch.Tensor) else z), dtype=torch.float32, device=device
+    )
 
 
 def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto"):
@@ -101,8 +102,10 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     if za.shape[0] != lab.size or za.shape[1] < 1:
         raise ValueError(f"z must have shape ({lab.size}, d) to match labels, got {za.shape}")
     if za.size and float(np.abs(za).max()) > 1e30:
-        raise ValueError(f"z must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(za).max()):.3g}; "
-                         "rescale the latents")
+        raise ValueError(
+            f"z must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(za).max()):.3g}; "
+            "rescale the latents"
+        )
     x = _as_tensor(za, dev)
     classes, y = np.unique(lab, return_inverse=True)
     k = classes.size
@@ -111,9 +114,15 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     W = torch.zeros(d, k, device=dev, dtype=torch.float32, requires_grad=True)
     b = torch.zeros(k, device=dev, dtype=torch.float32, requires_grad=True)
     if k >= 2:
-        opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=int(max_iter), history_size=20,
-                                tolerance_grad=1e-9, tolerance_change=1e-12,
-                                line_search_fn="strong_wolfe")
+        opt = torch.optim.LBFGS(
+            [W, b],
+            lr=1.0,
+            max_iter=int(max_iter),
+            history_size=20,
+            tolerance_grad=1e-9,
+            tolerance_change=1e-12,
+            line_search_fn="strong_wolfe",
+        )
 
         def closure():
             opt.zero_grad()
@@ -127,8 +136,9 @@ def fit_logreg(z, labels, *, l2: float = 1e-6, max_iter: int = 100, device="auto
     return W.detach().cpu().double().numpy(), b.detach().cpu().double().numpy(), classes
 
 
-def logreg_accuracy(z_train, y_train, z_test, y_test, *, l2: float = 1e-6, max_iter: int = 100,
-                    device="auto") -> ProbeResult:
+def logreg_accuracy(
+    z_train, y_train, z_test, y_test, *, l2: float = 1e-6, max_iter: int = 100, device="auto"
+) -> ProbeResult:
     """LogReg accuracy of seed 000: test accuracy of a multinomial logistic regression ``z -> y``.
 
     Latents labelled ``-1`` (outside / low confidence) are dropped from both sets, as in the
@@ -157,23 +167,26 @@ def logreg_accuracy(z_train, y_train, z_test, y_test, *, l2: float = 1e-6, max_i
     if zte.shape[0] != yte.size:
         raise ValueError(f"z_test must have shape ({yte.size}, d) to match y_test, got {zte.shape}")
     if ztr.shape[1] != zte.shape[1] or ztr.shape[1] < 1:
-        raise ValueError(f"z_train and z_test must have the same number d >= 1 of columns, got {ztr.shape} "
-                         f"and {zte.shape}")
+        raise ValueError(
+            f"z_train and z_test must have the same number d >= 1 of columns, got {ztr.shape} and {zte.shape}"
+        )
     for nm, arr in (("z_train", ztr), ("z_test", zte)):
         if arr.size and float(np.abs(arr).max()) > 1e30:
-            raise ValueError(f"{nm} must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(arr).max()):.3g}")
+            raise ValueError(
+                f"{nm} must fit the float32 fit (|z| <= 1e30), got magnitude {float(np.abs(arr).max()):.3g}"
+            )
     keep_tr, keep_te = ytr != OUTSIDE, yte != OUTSIDE
     if keep_tr.sum() == 0 or keep_te.sum() == 0:
         raise ValueError("no labelled latent (all are outside): LogReg accuracy is undefined")
     W, b, classes = fit_logreg(ztr[keep_tr], ytr[keep_tr], l2=l2, max_iter=max_iter, device=device)
     scores = zte[keep_te] @ W + b
     pred = classes[np.argmax(scores, axis=1)]
-    return ProbeResult.from_successes(pred == yte[keep_te], W=W, b=b, classes=classes,
-                                      n_train=int(keep_tr.sum()))
+    return ProbeResult.from_successes(pred == yte[keep_te], W=W, b=b, classes=classes, n_train=int(keep_tr.sum()))
 
 
-def convex_accuracy(label_fn: Callable, z, labels, *, n_pairs: int = 10_000,
-                    ts: Sequence[float] = (0.25, 0.5, 0.75), seed: int = 0) -> ProbeResult:
+def convex_accuracy(
+    label_fn: Callable, z, labels, *, n_pairs: int = 10_000, ts: Sequence[float] = (0.25, 0.5, 0.75), seed: int = 0
+) -> ProbeResult:
     r"""Convex accuracy of seed 000: share of same-class segments whose interior keeps the class.
 
     For each class ``c`` (labels ``>= 0`` with at least two latents), ``n_pairs // k`` pairs

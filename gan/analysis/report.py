@@ -41,21 +41,37 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import torch
 
 from gan._checks import check_int, check_positive_float
+
 from .geodesics import geodesic
 from .jacobian import jacobian_geometry, latent_grid, latent_slice, lipschitz_estimate
-from .labels import (OUTSIDE, generator_label_fn, label_by_classifier, label_by_nearest_mode, partition_stats,
-                     wilson_interval)
+from .labels import (
+    OUTSIDE,
+    generator_label_fn,
+    label_by_classifier,
+    label_by_nearest_mode,
+    partition_stats,
+    wilson_interval,
+)
 from .lipschitz import lipschitz_upper_bound
 from .optimum import AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, compare_with_simplicial, fit_simplicial
 from .probes import convex_accuracy, logreg_accuracy
-from .results import (BoundaryMeasure, BoundsAtEps, GeodesicSummary, JacobianSummary, LipschitzEstimate,
-                      ProbeSummary, RunAnalysis, Share, SimplicialSummary, ValueSummary)
+from .results import (
+    BoundaryMeasure,
+    BoundsAtEps,
+    GeodesicSummary,
+    JacobianSummary,
+    LipschitzEstimate,
+    ProbeSummary,
+    RunAnalysis,
+    Share,
+    SimplicialSummary,
+    ValueSummary,
+)
 
 __all__ = ["analyze_run", "analyze_generator", "bounds_at_eps", "boundary_measure"]
 
@@ -71,7 +87,7 @@ def _draw_latents(sampler, latent_dim: int, n: int, seed: int, device) -> torch.
         return sampler.sample(n, device=device).z.detach()
 
 
-def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
+def boundary_measure(m: int, d: int, eps: float) -> BoundaryMeasure | None:
     """gamma(eps-boundary of the simplicial m-cluster of R^d); ``None`` when it does not apply.
 
     ``None`` when ``m < 2``, ``m > d + 1`` (no simplicial cluster) or ``eps`` is infinite;
@@ -107,8 +123,13 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
     import gaussiso
 
     est = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(m, d), float(eps), method="auto")
-    return BoundaryMeasure(eps=float(eps), value=float(est.value), stderr=float(est.stderr), method=est.method,
-                           precision=1.0 - float(est.value))
+    return BoundaryMeasure(
+        eps=float(eps),
+        value=float(est.value),
+        stderr=float(est.stderr),
+        method=est.method,
+        precision=1.0 - float(est.value),
+    )
 
 
 #: The constant C of Theorem 3.7 is not explicit in the paper ("C large enough"); the report
@@ -116,8 +137,17 @@ def boundary_measure(m: int, d: int, eps: float) -> Optional[BoundaryMeasure]:
 _THEOREM_3_7_C = 1.0
 
 
-def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float, *, radius: Optional[float] = None,
-                  centers=None, weights=None) -> BoundsAtEps:
+def bounds_at_eps(
+    m: int,
+    d: int,
+    d_min: float,
+    d_max: float,
+    lipschitz: float,
+    *,
+    radius: float | None = None,
+    centers=None,
+    weights=None,
+) -> BoundsAtEps:
     """The bounds of Corollary 3.6, Theorem 3.7 and Lemma 3.5 at the widths matched to ``lipschitz``.
 
     ``eps_min = d_min / lipschitz`` and ``eps_max = d_max / lipschitz``; a bound outside its
@@ -177,8 +207,10 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float, 
         raise ValueError(f"d_min / lipschitz underflows to 0 (d_min={d_min}, lipschitz={lipschitz})")
     eps_min, eps_max = d_min / lipschitz, d_max / lipschitz
     vals = {}
-    for key, fn, arg in (("corollary_3_6", lambda e: bounds.corollary_3_6(m, e), eps_min),
-                         ("theorem_3_7", lambda e: bounds.theorem_3_7(m, e, _THEOREM_3_7_C), eps_max)):
+    for key, fn, arg in (
+        ("corollary_3_6", lambda e: bounds.corollary_3_6(m, e), eps_min),
+        ("theorem_3_7", lambda e: bounds.theorem_3_7(m, e, _THEOREM_3_7_C), eps_max),
+    ):
         try:
             vals[key], vals[key + "_note"] = float(fn(arg)), None
         except ValueError as exc:  # outside the statement's hypotheses (e.g. L below D sqrt(log m))
@@ -190,10 +222,21 @@ def bounds_at_eps(m: int, d: int, d_min: float, d_max: float, lipschitz: float, 
     if centers is not None:
         vals.update(_radius_bounds(m, d, float(lipschitz), 0.0 if radius is None else float(radius), centers, weights))
     # (7) is stated for m <= d; Corollary 3.6 for m <= d + 1
-    return BoundsAtEps(m=int(m), d=int(d), d_min=float(d_min), d_max=float(d_max), lipschitz=float(lipschitz),
-                       eps_min=eps_min, eps_max=eps_max, theorem_3_7_C=_THEOREM_3_7_C,
-                       corollary_3_6_applies=bool(m <= d + 1), theorem_3_7_applies=bool(m <= d),
-                       matched=matched, matched_half=half, **vals)
+    return BoundsAtEps(
+        m=int(m),
+        d=int(d),
+        d_min=float(d_min),
+        d_max=float(d_max),
+        lipschitz=float(lipschitz),
+        eps_min=eps_min,
+        eps_max=eps_max,
+        theorem_3_7_C=_THEOREM_3_7_C,
+        corollary_3_6_applies=bool(m <= d + 1),
+        theorem_3_7_applies=bool(m <= d),
+        matched=matched,
+        matched_half=half,
+        **vals,
+    )
 
 
 def _radius_bounds(m: int, d: int, L: float, r: float, centers, weights) -> dict:
@@ -209,8 +252,12 @@ def _radius_bounds(m: int, d: int, L: float, r: float, centers, weights) -> dict
         keep = np.isfinite(w) & (w > 0)
     if keep.sum() < 2:
         note = f"the generator reaches {int(keep.sum())} mode(s): no separation bound applies"
-        return {**out, "corollary_3_6_sharp_note": note, "corollary_3_6_radii_note": note,
-                **_lemma_radii(m, d, L, r, c)}
+        return {
+            **out,
+            "corollary_3_6_sharp_note": note,
+            "corollary_3_6_radii_note": note,
+            **_lemma_radii(m, d, L, r, c),
+        }
     if w is not None:  # the proof holds for any shares gamma(G^-1(S_i)) = alpha w_i; an empty mode plays no part
         w = w[keep] / w[keep].sum()
         out["weights"] = w
@@ -230,8 +277,10 @@ def _lemma_radii(m: int, d: int, L: float, r: float, c: np.ndarray) -> dict:
     dist = np.sqrt(((c[:, None, :] - c[None, :, :]) ** 2).sum(-1))
     band = float((dist[~np.eye(m, dtype=bool)].min() / 2.0 - r) / L)
     if not band > 0:
-        return {"lemma_3_5_radii": None,
-                "lemma_3_5_radii_note": f"radius {r} violates Assumption 3.1 (1): band (D_min/2 - r)/L = {band:.6g}"}
+        return {
+            "lemma_3_5_radii": None,
+            "lemma_3_5_radii_note": f"radius {r} violates Assumption 3.1 (1): band (D_min/2 - r)/L = {band:.6g}",
+        }
     return {"lemma_3_5_radii": boundary_measure(m, d, band), "lemma_3_5_radii_note": None}
 
 
@@ -278,8 +327,12 @@ def _simplicial(z_tr, y_tr, z_np, lab_all, lr):
         cmp_ = compare_with_simplicial(z_np, lab_all, fit)
         by_normals = None
         if lr is not None and lr.details["classes"].size >= 2:
-            logreg_fit = fit_simplicial(z_tr.detach().cpu().numpy(), y_tr, method="logreg",
-                                        logreg_weights=(lr.details["W"], lr.details["classes"]))
+            logreg_fit = fit_simplicial(
+                z_tr.detach().cpu().numpy(),
+                y_tr,
+                method="logreg",
+                logreg_weights=(lr.details["W"], lr.details["classes"]),
+            )
             by_normals = compare_with_simplicial(z_np, lab_all, logreg_fit)["agreement"]
         simp = SimplicialSummary(status="fitted", **thresholds, **cmp_, agreement_logreg_normals=by_normals)
     except ValueError as exc:
@@ -287,11 +340,25 @@ def _simplicial(z_tr, y_tr, z_np, lab_all, lr):
     return fit, simp
 
 
-def analyze_generator(generator, *, latent_dim: int, centers=None, support_radius: Optional[float] = None,
-                      labeller=None, sampler=None, n_samples: int = 50_000, n_train: int = 100_000,
-                      n_test: int = 10_000, n_pairs: int = 10_000, n_lipschitz: int = 2_000,
-                      grid_resolution: int = 120, seed: int = 0, device="auto",
-                      figures_dir=None, config_eps: Optional[float] = None) -> RunAnalysis:
+def analyze_generator(
+    generator,
+    *,
+    latent_dim: int,
+    centers=None,
+    support_radius: float | None = None,
+    labeller=None,
+    sampler=None,
+    n_samples: int = 50_000,
+    n_train: int = 100_000,
+    n_test: int = 10_000,
+    n_pairs: int = 10_000,
+    n_lipschitz: int = 2_000,
+    grid_resolution: int = 120,
+    seed: int = 0,
+    device="auto",
+    figures_dir=None,
+    config_eps: float | None = None,
+) -> RunAnalysis:
     """The analysis of :func:`analyze_run` for a generator given directly.
 
     Parameters
@@ -334,8 +401,15 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
     """
     from gan._util import resolve_device
 
-    _check_sizes(latent_dim=latent_dim, n_samples=n_samples, n_train=n_train, n_test=n_test, n_pairs=n_pairs,
-                 n_lipschitz=n_lipschitz, grid_resolution=grid_resolution)
+    _check_sizes(
+        latent_dim=latent_dim,
+        n_samples=n_samples,
+        n_train=n_train,
+        n_test=n_test,
+        n_pairs=n_pairs,
+        n_lipschitz=n_lipschitz,
+        grid_resolution=grid_resolution,
+    )
     dev = resolve_device(device)
     if hasattr(generator, "to"):
         generator = generator.to(dev).eval()
@@ -363,8 +437,9 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
     on = int(np.sum(lab_all != OUTSIDE))
     precision = confident = None
     if labelling == "nearest_mode":
-        precision = Share(on / lab_all.size, stats.outside_mass_stderr, wilson_interval(on, lab_all.size),
-                          int(lab_all.size))
+        precision = Share(
+            on / lab_all.size, stats.outside_mass_stderr, wilson_interval(on, lab_all.size), int(lab_all.size)
+        )
     else:  # the precision needs real data features; see gan.metrics.prdc
         confident = on / lab_all.size
     z_np = z_all.detach().cpu().double().numpy()
@@ -384,7 +459,7 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
     d_min = d_max = bnds = bnds_cert = config_optimum = None
     if c is not None and m >= 2:
         diff = c[:, None, :] - c[None, :, :]
-        dist = np.sqrt((diff ** 2).sum(-1))
+        dist = np.sqrt((diff**2).sum(-1))
         iu = np.triu_indices(m, 1)
         d_min, d_max = float(dist[iu].min()), float(dist[iu].max())
         if config_eps is not None:  # the explicit G*_eps: its exact precision
@@ -404,21 +479,48 @@ def analyze_generator(generator, *, latent_dim: int, centers=None, support_radiu
     if fit is not None:
         z0, z1 = 2.0 * fit.seeds[0], 2.0 * fit.seeds[1]
         gd = geodesic(generator, z0, z1, n_nodes=24, max_iter=60, label_fn=label_fn)
-        geod = GeodesicSummary(z0=z0, z1=z1, energy=gd.energy, length=gd.length, straight_energy=gd.straight_energy,
-                               straight_length=gd.straight_length, labels=gd.labels,
-                               straight_labels=gd.straight_labels)
+        geod = GeodesicSummary(
+            z0=z0,
+            z1=z1,
+            energy=gd.energy,
+            length=gd.length,
+            straight_energy=gd.straight_energy,
+            straight_length=gd.straight_length,
+            labels=gd.labels,
+            straight_labels=gd.straight_labels,
+        )
 
     # --- figures ----------------------------------------------------------------------------
     written = ()
     if figures_dir is not None:
-        written = tuple(_figures(Path(figures_dir), generator, label_fn, z_np, lab_all, m, d, c,
-                                 fit, int(grid_resolution), dev))
+        written = tuple(
+            _figures(Path(figures_dir), generator, label_fn, z_np, lab_all, m, d, c, fit, int(grid_resolution), dev)
+        )
     return RunAnalysis(
-        latent_dim=d, m=m, labelling=labelling, support_radius=radius, seed=int(seed), device=str(dev),
-        n_samples=int(n_samples), precision=precision, confident_share=confident, partition=stats,
-        logreg=logreg, convex=convex, simplicial=simp, lipschitz=lip, jacobian=jac, d_min=d_min, d_max=d_max,
-        bounds=bnds, bounds_certified=bnds_cert, config_eps=None if config_eps is None or c is None or m < 2 else float(config_eps),
-        config_optimum=config_optimum, geodesic=geod, figures=written)
+        latent_dim=d,
+        m=m,
+        labelling=labelling,
+        support_radius=radius,
+        seed=int(seed),
+        device=str(dev),
+        n_samples=int(n_samples),
+        precision=precision,
+        confident_share=confident,
+        partition=stats,
+        logreg=logreg,
+        convex=convex,
+        simplicial=simp,
+        lipschitz=lip,
+        jacobian=jac,
+        d_min=d_min,
+        d_max=d_max,
+        bounds=bnds,
+        bounds_certified=bnds_cert,
+        config_eps=None if config_eps is None or c is None or m < 2 else float(config_eps),
+        config_optimum=config_optimum,
+        geodesic=geod,
+        figures=written,
+    )
 
 
 def _figures(folder: Path, generator, label_fn, z_np, lab_all, m, d, centers, fit, res, dev) -> list:
@@ -442,8 +544,15 @@ def _figures(folder: Path, generator, label_fn, z_np, lab_all, m, d, centers, fi
     if centers is not None:
         with torch.no_grad():
             xs = generator(torch.as_tensor(z_np[:show], dtype=torch.float32, device=dev))
-        save(F.plot_modes_voronoi(centers, samples=xs.detach().cpu().numpy().reshape(show, -1),
-                                  sample_labels=lab_all[:show], ax=new_ax(size=(5, 5))), "modes.png")
+        save(
+            F.plot_modes_voronoi(
+                centers,
+                samples=xs.detach().cpu().numpy().reshape(show, -1),
+                sample_labels=lab_all[:show],
+                ax=new_ax(size=(5, 5)),
+            ),
+            "modes.png",
+        )
     if d == 3:
         save(F.plot_latent_sphere(z_np[:show], lab_all[:show], m=m, ax=new_ax("3d", (5, 5))), "latent_sphere.png")
     if d == 2:
@@ -456,10 +565,18 @@ def _figures(folder: Path, generator, label_fn, z_np, lab_all, m, d, centers, fi
         name = "latent_slice"
     glab = label_fn(grid_z)
     gnorm = jacobian_geometry(generator, grid_z)["gradient_norm"]
-    save(F.plot_latent_partition(glab, xs_, m=m, ax=new_ax(), title=f"latent partition ({m} modes)"
-                                 + ("" if d == 2 else ", 2-D slice")), f"{name}_partition.png")
-    save(F.plot_latent_partition(glab, xs_, m=m, background=gnorm, ax=new_ax(),
-                                 title="cell boundaries over the gradient norm"), f"{name}_gradient_norm.png")
+    save(
+        F.plot_latent_partition(
+            glab, xs_, m=m, ax=new_ax(), title=f"latent partition ({m} modes)" + ("" if d == 2 else ", 2-D slice")
+        ),
+        f"{name}_partition.png",
+    )
+    save(
+        F.plot_latent_partition(
+            glab, xs_, m=m, background=gnorm, ax=new_ax(), title="cell boundaries over the gradient norm"
+        ),
+        f"{name}_gradient_norm.png",
+    )
     return written
 
 
@@ -479,6 +596,7 @@ def _image_labeller(run, threshold: float, classifier_path=None):
     else:  # the cached oracle (trained once on the run's MNIST data when absent)
         root = (run.config.get("data_options") or {}).get("root")
         clf = clf_mod.load_or_train(data_root=root, device=run.device)
+
     def labeller(x):
         return label_by_classifier(x, clf, threshold)
 
@@ -486,10 +604,22 @@ def _image_labeller(run, threshold: float, classifier_path=None):
     return labeller
 
 
-def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 0, figures: bool = True,
-                n_train: int = 100_000, n_test: int = 10_000, n_pairs: int = 10_000, n_lipschitz: int = 2_000,
-                grid_resolution: int = 120, confidence_threshold: float = 0.8, classifier_path=None,
-                checkpoint="last") -> RunAnalysis:
+def analyze_run(
+    run_dir,
+    *,
+    device="auto",
+    n_samples: int = 50_000,
+    seed: int = 0,
+    figures: bool = True,
+    n_train: int = 100_000,
+    n_test: int = 10_000,
+    n_pairs: int = 10_000,
+    n_lipschitz: int = 2_000,
+    grid_resolution: int = 120,
+    confidence_threshold: float = 0.8,
+    classifier_path=None,
+    checkpoint="last",
+) -> RunAnalysis:
     """Analyse the latent geometry of a run and write ``analysis.json`` (+ PNGs) into it.
 
     Parameters
@@ -538,15 +668,31 @@ def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 
     labeller = None if centers is not None else _image_labeller(run, confidence_threshold, classifier_path)
     latent_dim = int(getattr(run.sampler, "latent_dim", None) or cfg.get("latent_dim"))
     res = analyze_generator(
-        run.generator, latent_dim=latent_dim, centers=centers, support_radius=radius, labeller=labeller,
-        sampler=getattr(run, "sampler", None), n_samples=n_samples, n_train=n_train, n_test=n_test,
-        n_pairs=n_pairs, n_lipschitz=n_lipschitz, grid_resolution=grid_resolution, seed=seed,
-        device=run.device, figures_dir=run_dir if figures else None,
+        run.generator,
+        latent_dim=latent_dim,
+        centers=centers,
+        support_radius=radius,
+        labeller=labeller,
+        sampler=getattr(run, "sampler", None),
+        n_samples=n_samples,
+        n_train=n_train,
+        n_test=n_test,
+        n_pairs=n_pairs,
+        n_lipschitz=n_lipschitz,
+        grid_resolution=grid_resolution,
+        seed=seed,
+        device=run.device,
+        figures_dir=run_dir if figures else None,
         config_eps=cfg.get("eps") if preset == "optimal" else None,
     )
     step = getattr(run, "step", None)
-    res = dataclasses.replace(res, run_dir=str(run_dir), preset=preset, step=None if step is None else int(step),
-                              config={k: cfg[k] for k in _CONFIG_KEYS if k in cfg})
+    res = dataclasses.replace(
+        res,
+        run_dir=str(run_dir),
+        preset=preset,
+        step=None if step is None else int(step),
+        config={k: cfg[k] for k in _CONFIG_KEYS if k in cfg},
+    )
     atomic_write_text(run_dir / "analysis.json", res.to_json())
     return res
 
@@ -554,6 +700,23 @@ def analyze_run(run_dir, *, device="auto", n_samples: int = 50_000, seed: int = 
 #: The settings that define a run, as its config.json spells them: TrainConfig's (trained
 #: runs: preset, data, latent prior and its options, sizes) and OptimalGeneratorModule.config's
 #: (``optimal`` runs: m, eps, rule, the proven Lipschitz constant).
-_CONFIG_KEYS = ("preset", "seed", "steps", "batch_size", "data_options", "latent", "latent_dim", "sampler_options",
-                "width", "hidden", "depth", "mi_weight", "m", "output_dim", "eps", "rule", "lipschitz_bound",
-                "lipschitz_constant")
+_CONFIG_KEYS = (
+    "preset",
+    "seed",
+    "steps",
+    "batch_size",
+    "data_options",
+    "latent",
+    "latent_dim",
+    "sampler_options",
+    "width",
+    "hidden",
+    "depth",
+    "mi_weight",
+    "m",
+    "output_dim",
+    "eps",
+    "rule",
+    "lipschitz_bound",
+    "lipschitz_constant",
+)

@@ -29,12 +29,23 @@ import math
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
-__all__ = ["to_plain", "Share", "PartitionStats", "LipschitzEstimate", "BoundaryMeasure", "BoundsAtEps",
-           "ProbeSummary", "SimplicialSummary", "ValueSummary", "JacobianSummary", "GeodesicSummary", "RunAnalysis"]
+__all__ = [
+    "to_plain",
+    "Share",
+    "PartitionStats",
+    "LipschitzEstimate",
+    "BoundaryMeasure",
+    "BoundsAtEps",
+    "ProbeSummary",
+    "SimplicialSummary",
+    "ValueSummary",
+    "JacobianSummary",
+    "GeodesicSummary",
+    "RunAnalysis",
+]
 
 
 def to_plain(x):
@@ -62,7 +73,7 @@ def to_plain(x):
 def _strip_optional(tp):
     """``Optional[X]`` / ``X | None`` -> ``X``."""
     origin = typing.get_origin(tp)
-    if origin is typing.Union or (hasattr(types, "UnionType") and isinstance(tp, getattr(types, "UnionType"))):
+    if origin is typing.Union or (hasattr(types, "UnionType") and isinstance(tp, types.UnionType)):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return args[0] if len(args) == 1 else tp
     return tp
@@ -88,7 +99,7 @@ class _JSONResult:
         """Plain Python: nested dicts, arrays as lists, non-finite floats as ``None``."""
         return to_plain(self)
 
-    def to_json(self, indent: Optional[int] = 2) -> str:
+    def to_json(self, indent: int | None = 2) -> str:
         """Strict JSON (``allow_nan=False``: a non-finite number is written ``null``)."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
@@ -159,9 +170,9 @@ class PartitionStats(_JSONResult):
     outside_mass: float
     outside_mass_stderr: float
     proportions: np.ndarray
-    min_proportion: Optional[float]
-    max_proportion: Optional[float]
-    variance_to_mean: Optional[float]
+    min_proportion: float | None
+    max_proportion: float | None
+    variance_to_mean: float | None
     n_empty_cells: int
 
     @property
@@ -211,8 +222,8 @@ class LipschitzEstimate(_JSONResult):
     delta: float
     quantile: float
     method: str = "max of finite-difference ratios and Jacobian spectral norms (a lower bound of L)"
-    lipschitz_upper_bound: Optional[float] = None
-    lipschitz_upper_bound_note: Optional[str] = None
+    lipschitz_upper_bound: float | None = None
+    lipschitz_upper_bound_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,24 +320,24 @@ class BoundsAtEps(_JSONResult):
     lipschitz: float
     eps_min: float
     eps_max: float
-    corollary_3_6: Optional[float]
-    corollary_3_6_note: Optional[str]
-    theorem_3_7: Optional[float]
-    theorem_3_7_note: Optional[str]
+    corollary_3_6: float | None
+    corollary_3_6_note: str | None
+    theorem_3_7: float | None
+    theorem_3_7_note: str | None
     theorem_3_7_C: float
     corollary_3_6_applies: bool
     theorem_3_7_applies: bool
-    matched: Optional[BoundaryMeasure] = None
-    matched_half: Optional[BoundaryMeasure] = None
+    matched: BoundaryMeasure | None = None
+    matched_half: BoundaryMeasure | None = None
     eps_rule: str = "eps_min = d_min / L (Lemma 3.5's eps_min), eps_max = d_max / L"
-    radius: Optional[float] = None
-    weights: Optional[np.ndarray] = None
-    corollary_3_6_sharp: Optional[float] = None
-    corollary_3_6_sharp_note: Optional[str] = None
-    corollary_3_6_radii: Optional[float] = None
-    corollary_3_6_radii_note: Optional[str] = None
-    lemma_3_5_radii: Optional[BoundaryMeasure] = None
-    lemma_3_5_radii_note: Optional[str] = None
+    radius: float | None = None
+    weights: np.ndarray | None = None
+    corollary_3_6_sharp: float | None = None
+    corollary_3_6_sharp_note: str | None = None
+    corollary_3_6_radii: float | None = None
+    corollary_3_6_radii_note: str | None = None
+    lemma_3_5_radii: BoundaryMeasure | None = None
+    lemma_3_5_radii_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -354,13 +365,13 @@ class ProbeSummary(_JSONResult):
         ``None`` for LogReg.
     """
 
-    accuracy: Optional[float]
-    stderr: Optional[float]
-    ci: Optional[tuple]
+    accuracy: float | None
+    stderr: float | None
+    ci: tuple | None
     n: int
-    note: Optional[str] = None
-    n_train: Optional[int] = None
-    per_class: Optional[dict] = None
+    note: str | None = None
+    n_train: int | None = None
+    per_class: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -414,20 +425,20 @@ class SimplicialSummary(_JSONResult):
     status: str
     agreement_threshold: float
     angle_threshold_deg: float
-    agreement: Optional[float] = None
-    agreement_stderr: Optional[float] = None
-    n: Optional[int] = None
-    is_simplicial: Optional[bool] = None
-    reference_angle_deg: Optional[float] = None
-    angles_deg: Optional[np.ndarray] = None
-    max_angle_deviation_deg: Optional[float] = None
-    mean_angle_deviation_deg: Optional[float] = None
-    residual: Optional[float] = None
-    classes: Optional[np.ndarray] = None
-    seeds: Optional[np.ndarray] = None
-    directions: Optional[np.ndarray] = None
-    method: Optional[str] = None
-    agreement_logreg_normals: Optional[float] = None
+    agreement: float | None = None
+    agreement_stderr: float | None = None
+    n: int | None = None
+    is_simplicial: bool | None = None
+    reference_angle_deg: float | None = None
+    angles_deg: np.ndarray | None = None
+    max_angle_deviation_deg: float | None = None
+    mean_angle_deviation_deg: float | None = None
+    residual: float | None = None
+    classes: np.ndarray | None = None
+    seeds: np.ndarray | None = None
+    directions: np.ndarray | None = None
+    method: str | None = None
+    agreement_logreg_normals: float | None = None
 
 
 @dataclass(frozen=True)
@@ -444,20 +455,25 @@ class ValueSummary(_JSONResult):
         Share of the values that are finite (in ``[0, 1]``).
     """
 
-    mean: Optional[float]
-    median: Optional[float]
-    q05: Optional[float]
-    q95: Optional[float]
+    mean: float | None
+    median: float | None
+    q05: float | None
+    q95: float | None
     finite_share: float
 
     @classmethod
-    def of(cls, v) -> "ValueSummary":
+    def of(cls, v) -> ValueSummary:
         v = np.asarray(v, dtype=float)
         fin = v[np.isfinite(v)]
         if fin.size == 0:
             return cls(None, None, None, None, 0.0)
-        return cls(float(fin.mean()), float(np.median(fin)), float(np.quantile(fin, 0.05)),
-                   float(np.quantile(fin, 0.95)), fin.size / v.size)
+        return cls(
+            float(fin.mean()),
+            float(np.median(fin)),
+            float(np.quantile(fin, 0.05)),
+            float(np.quantile(fin, 0.95)),
+            fin.size / v.size,
+        )
 
 
 @dataclass(frozen=True)
@@ -507,8 +523,8 @@ class GeodesicSummary(_JSONResult):
     length: float
     straight_energy: float
     straight_length: float
-    labels: Optional[np.ndarray]
-    straight_labels: Optional[np.ndarray]
+    labels: np.ndarray | None
+    straight_labels: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -565,43 +581,43 @@ class RunAnalysis(_JSONResult):
     latent_dim: int
     m: int
     labelling: str
-    support_radius: Optional[float]
+    support_radius: float | None
     seed: int
     device: str
     n_samples: int
-    precision: Optional[Share]
-    confident_share: Optional[float]
+    precision: Share | None
+    confident_share: float | None
     partition: PartitionStats
     logreg: ProbeSummary
     convex: ProbeSummary
     simplicial: SimplicialSummary
     lipschitz: LipschitzEstimate
     jacobian: JacobianSummary
-    d_min: Optional[float] = None
-    d_max: Optional[float] = None
-    bounds: Optional[BoundsAtEps] = None
-    bounds_certified: Optional[BoundsAtEps] = None
-    config_eps: Optional[float] = None
-    config_optimum: Optional[BoundaryMeasure] = None
-    geodesic: Optional[GeodesicSummary] = None
+    d_min: float | None = None
+    d_max: float | None = None
+    bounds: BoundsAtEps | None = None
+    bounds_certified: BoundsAtEps | None = None
+    config_eps: float | None = None
+    config_optimum: BoundaryMeasure | None = None
+    geodesic: GeodesicSummary | None = None
     figures: tuple = ()
-    run_dir: Optional[str] = None
-    preset: Optional[str] = None
-    step: Optional[int] = None
+    run_dir: str | None = None
+    preset: str | None = None
+    step: int | None = None
     config: dict = field(default_factory=dict)
-    figure_error: Optional[str] = None
+    figure_error: str | None = None
 
     @property
-    def is_simplicial(self) -> Optional[bool]:
+    def is_simplicial(self) -> bool | None:
         """The verdict of :attr:`simplicial` (``None`` when the fit does not apply)."""
         return self.simplicial.is_simplicial
 
     @property
-    def eps_matched(self) -> Optional[float]:
+    def eps_matched(self) -> float | None:
         """``d_min / L_est`` (``None`` without bounds)."""
         return None if self.bounds is None else self.bounds.eps_min
 
-    def theory_test(self) -> Optional[dict]:
+    def theory_test(self) -> dict | None:
         """The comparison that tests the theory, or ``None`` when it cannot be made.
 
         The measured precision against the proven radius-aware Corollary 3.6 bound at the
@@ -613,12 +629,20 @@ class RunAnalysis(_JSONResult):
         b, p = self.bounds_certified, self.precision
         if b is None or p is None or b.corollary_3_6_sharp is None:
             return None
-        excess = (p.value - b.corollary_3_6_sharp) / p.stderr if p.stderr > 0 else (
-            math.inf if p.value > b.corollary_3_6_sharp else -math.inf)
-        return {"precision": p.value, "precision_stderr": p.stderr, "bound": b.corollary_3_6_sharp,
-                "lipschitz_upper_bound": b.lipschitz, "radius": b.radius,
-                "z": excess if math.isfinite(excess) else None,
-                "verdict": "contradiction" if excess > 5.0 else "consistent"}
+        excess = (
+            (p.value - b.corollary_3_6_sharp) / p.stderr
+            if p.stderr > 0
+            else (math.inf if p.value > b.corollary_3_6_sharp else -math.inf)
+        )
+        return {
+            "precision": p.value,
+            "precision_stderr": p.stderr,
+            "bound": b.corollary_3_6_sharp,
+            "lipschitz_upper_bound": b.lipschitz,
+            "radius": b.radius,
+            "z": excess if math.isfinite(excess) else None,
+            "verdict": "contradiction" if excess > 5.0 else "consistent",
+        }
 
     def headline(self) -> dict:
         """The main numbers, flat and JSON-ready (what ``python -m gan analyze`` prints).
@@ -629,19 +653,21 @@ class RunAnalysis(_JSONResult):
         b, c, p = self.bounds, self.bounds_certified, self.precision
         matched = None if b is None else b.matched
         test = self.theory_test()
-        return to_plain({
-            "precision": None if p is None else p.value,
-            "logreg_accuracy": self.logreg.accuracy,
-            "convex_accuracy": self.convex.accuracy,
-            "simplicial_agreement": self.simplicial.agreement,
-            "is_simplicial": self.is_simplicial,
-            "lipschitz_estimate": self.lipschitz.estimate,
-            "lipschitz_upper_bound": self.lipschitz.lipschitz_upper_bound,
-            "eps_matched": self.eps_matched,
-            "gamma_eps_boundary_matched": None if matched is None else matched.value,
-            "corollary_3_6_bound": None if b is None else b.corollary_3_6,
-            "theorem_3_7_bound": None if b is None else b.theorem_3_7,
-            "corollary_3_6_sharp_at_estimate": None if b is None else b.corollary_3_6_sharp,
-            "corollary_3_6_sharp_at_upper_bound": None if c is None else c.corollary_3_6_sharp,
-            "theory_test": None if test is None else test["verdict"],
-        })
+        return to_plain(
+            {
+                "precision": None if p is None else p.value,
+                "logreg_accuracy": self.logreg.accuracy,
+                "convex_accuracy": self.convex.accuracy,
+                "simplicial_agreement": self.simplicial.agreement,
+                "is_simplicial": self.is_simplicial,
+                "lipschitz_estimate": self.lipschitz.estimate,
+                "lipschitz_upper_bound": self.lipschitz.lipschitz_upper_bound,
+                "eps_matched": self.eps_matched,
+                "gamma_eps_boundary_matched": None if matched is None else matched.value,
+                "corollary_3_6_bound": None if b is None else b.corollary_3_6,
+                "theorem_3_7_bound": None if b is None else b.theorem_3_7,
+                "corollary_3_6_sharp_at_estimate": None if b is None else b.corollary_3_6_sharp,
+                "corollary_3_6_sharp_at_upper_bound": None if c is None else c.corollary_3_6_sharp,
+                "theory_test": None if test is None else test["verdict"],
+            }
+        )

@@ -19,5 +19,15 @@ from gan.data.cifar import download_cifar10, load_cifar10
 from gan.data.mixtures import MIXTURES, MixtureDataset, make_mixture
 from gan.data.mnist import download_mnist, load_mnist, load_mnist_offline, load_mnist_pickle, to_tensor
 
-__all__ = ["MixtureDataset", "make_mixture", "MIXTURES", "load_mnist", "load_mnist_pickle", "load_mnist_offline",
-           "download_mnist", "load_cifar10", "download_cifar10", "to_tensor"]
+__all__ = [
+    "MixtureDataset",
+    "make_mixture",
+    "MIXTURES",
+    "load_mnist",
+    "load_mnist_pickle",
+    "load_mnist_offline",
+    "download_mnist",
+    "load_cifar10",
+    "download_cifar10",
+    "to_tensor",
+]

@@ -13,6 +13,7 @@ from gan._util import atomic_write
 class _ChecksumMismatch(Exception):
     """A downloaded file did not match its checksum (it is discarded)."""
 
+
 __all__ = ["file_digest", "download_file"]
 
 
@@ -59,12 +60,14 @@ def download_file(urls, dest, *, md5=None, sha256=None, timeout=60.0) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
 
     def ok(p):
-        return ((md5 is None or file_digest(p, "md5") == md5.lower())
-                and (sha256 is None or file_digest(p, "sha256") == sha256.lower()))
+        return (md5 is None or file_digest(p, "md5") == md5.lower()) and (
+            sha256 is None or file_digest(p, "sha256") == sha256.lower()
+        )
 
     if dest.exists() and ok(dest):
         return dest
     errors = []
+
     def verify(tmp):
         if not ok(tmp):
             raise _ChecksumMismatch

@@ -13,8 +13,7 @@ from gan.data._download import download_file
 
 __all__ = ["CIFARData", "load_cifar10", "download_cifar10", "read_cifar_batch", "CIFAR10_CLASSES"]
 
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
-                   "ship", "truck")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 _MD5 = "c58f30108f718f92721af3b95e74349a"  # published with the archive (also torchvision's)
 _FOLDER = "cifar-10-batches-py"
@@ -99,7 +98,8 @@ def download_cifar10(root) -> Path:
     root = Path(root)
     archive = download_file(_URL, root / "cifar-10-python.tar.gz", md5=_MD5)
     with tarfile.open(archive, "r:gz") as tar:
-        members = [m for m in tar.getmembers()
-                   if m.isfile() and m.name.startswith(_FOLDER + "/") and ".." not in m.name]
+        members = [
+            m for m in tar.getmembers() if m.isfile() and m.name.startswith(_FOLDER + "/") and ".." not in m.name
+        ]
         tar.extractall(root, members=members)
     return root

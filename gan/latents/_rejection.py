@@ -12,7 +12,9 @@ __all__ = ["rejection_fill"]
 _MAX_CHUNK_ELEMENTS = 1 << 24
 
 
-def rejection_fill(n: int, generator: torch.Generator, draw, *, latent_dim: int, max_draws: int | None = None, what: str = "sampler"):
+def rejection_fill(
+    n: int, generator: torch.Generator, draw, *, latent_dim: int, max_draws: int | None = None, what: str = "sampler"
+):
     """Fill a batch of ``n`` accepted rows, drawing candidates in chunks.
 
     Parameters

@@ -22,15 +22,13 @@ import numbers
 
 import numpy as np
 import scipy.stats as st
+import torch
 from scipy.integrate import cumulative_simpson
 from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 
-import torch
-
 from gaussiso import Estimate, simplex_vertices, simplicial_cluster
-from gaussiso.utils import as_generator
-from gaussiso.utils import check_choice, check_int
+from gaussiso.utils import as_generator, check_choice, check_int
 
 from ._base import LatentBatch, LatentSampler, register_sampler
 from ._rejection import rejection_fill
@@ -408,12 +406,21 @@ class SimplicialSampler(LatentSampler):
         return z, cluster, self.scores(z) > self.tau
 
     def _sample(self, n, generator):
-        z, c = rejection_fill(n, generator, self._draw, latent_dim=self.latent_dim, max_draws=self.max_draws, what=f"simplicial sampler (tau={self.tau}, rule={self.rule!r})")
+        z, c = rejection_fill(
+            n,
+            generator,
+            self._draw,
+            latent_dim=self.latent_dim,
+            max_draws=self.max_draws,
+            what=f"simplicial sampler (tau={self.tau}, rule={self.rule!r})",
+        )
         return LatentBatch(z, c)
 
     def acceptance_rate(self, **kwargs) -> Estimate:
         """:func:`simplicial_acceptance_rate` at this sampler's settings (kwargs: method, n_samples, seed)."""
-        return simplicial_acceptance_rate(self.tau, self.n_clusters, self.latent_dim, rule=self.rule, centers=self.center_kind, **kwargs)
+        return simplicial_acceptance_rate(
+            self.tau, self.n_clusters, self.latent_dim, rule=self.rule, centers=self.center_kind, **kwargs
+        )
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", tau={self.tau}, rule={self.rule!r}, centers={self.center_kind!r}"
@@ -449,7 +456,9 @@ class LinearSampler(LatentSampler):
     True
     """
 
-    def __init__(self, latent_dim: int, *, seed: int = 0, n_clusters: int = 10, tau: float = 0.23, max_draws: int | None = None):
+    def __init__(
+        self, latent_dim: int, *, seed: int = 0, n_clusters: int = 10, tau: float = 0.23, max_draws: int | None = None
+    ):
         super().__init__(latent_dim, seed=seed)
         self.n_clusters = check_int(n_clusters, "n_clusters", low=2)
         self.tau = _check_tau(tau, "softmax")
@@ -468,7 +477,14 @@ class LinearSampler(LatentSampler):
         return z, cluster, best > self.tau
 
     def _sample(self, n, generator):
-        z, c = rejection_fill(n, generator, self._draw, latent_dim=self.latent_dim, max_draws=self.max_draws, what=f"linear sampler (tau={self.tau})")
+        z, c = rejection_fill(
+            n,
+            generator,
+            self._draw,
+            latent_dim=self.latent_dim,
+            max_draws=self.max_draws,
+            what=f"linear sampler (tau={self.tau})",
+        )
         return LatentBatch(z, c)
 
     def extra_repr(self) -> str:

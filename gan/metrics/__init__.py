@@ -20,5 +20,14 @@ from gan.metrics._modes import mode_metrics
 from gan.metrics._prdc import CONVENTIONS, prdc
 from gan.metrics._registry import METRICS, compute_metrics, register_metric
 
-__all__ = ["prdc", "CONVENTIONS", "fid", "frechet_distance", "FeatureStats", "mode_metrics", "METRICS",
-           "compute_metrics", "register_metric"]
+__all__ = [
+    "prdc",
+    "CONVENTIONS",
+    "fid",
+    "frechet_distance",
+    "FeatureStats",
+    "mode_metrics",
+    "METRICS",
+    "compute_metrics",
+    "register_metric",
+]

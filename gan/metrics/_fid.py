@@ -68,7 +68,7 @@ class FeatureStats:
         self._sum = np.zeros(dim)
         self._outer = np.zeros((dim, dim))
 
-    def update(self, batch) -> "FeatureStats":
+    def update(self, batch) -> FeatureStats:
         """Add a batch of features, shape (n, D) (numpy or torch); returns ``self``."""
         x = _as_features(batch, "batch")
         if self.dim is not None and x.shape[1] != self.dim:
@@ -82,14 +82,16 @@ class FeatureStats:
             s, o = y.sum(axis=0), y.T @ y
             ok = np.all(np.isfinite(o)) and np.all(np.isfinite(self._outer + o))
         if not ok:
-            raise ValueError(f"batch: the sums of products of features of magnitude up to {np.abs(x).max():.3g} "
-                             "overflow float64; rescale the features")
+            raise ValueError(
+                f"batch: the sums of products of features of magnitude up to {np.abs(x).max():.3g} "
+                "overflow float64; rescale the features"
+            )
         self.count += x.shape[0]
         self._sum += s
         self._outer += o
         return self
 
-    def merge(self, other: "FeatureStats") -> "FeatureStats":
+    def merge(self, other: FeatureStats) -> FeatureStats:
         """Add the statistics of ``other`` (left unchanged) into ``self``; returns ``self``."""
         if not isinstance(other, FeatureStats):
             raise TypeError(f"other must be a FeatureStats, got {type(other).__name__}")
@@ -137,8 +139,10 @@ def _check_mean_cov(mu, sigma, name):
     if mu.size < 1:
         raise ValueError(f"mu{name} must hold at least one coordinate, got shape {mu.shape}")
     if sigma.shape != (mu.size, mu.size):
-        raise ValueError(f"sigma{name} must have shape ({mu.size}, {mu.size}) to match mu{name} of shape "
-                         f"{mu.shape}, got {sigma.shape}")
+        raise ValueError(
+            f"sigma{name} must have shape ({mu.size}, {mu.size}) to match mu{name} of shape "
+            f"{mu.shape}, got {sigma.shape}"
+        )
     if not np.all(np.isfinite(mu)):
         raise ValueError(f"mu{name} must be finite (no NaN or inf)")
     if not np.all(np.isfinite(sigma)):
@@ -146,12 +150,16 @@ def _check_mean_cov(mu, sigma, name):
     scale = float(np.abs(sigma).max())
     asym = float(np.abs(sigma - sigma.T).max())
     if asym > _COV_RTOL * scale:
-        raise ValueError(f"sigma{name} must be symmetric (a covariance), got max |S - S^T| = {asym:.3g} "
-                         f"against max |S| = {scale:.3g}")
+        raise ValueError(
+            f"sigma{name} must be symmetric (a covariance), got max |S - S^T| = {asym:.3g} "
+            f"against max |S| = {scale:.3g}"
+        )
     w_min = float(np.linalg.eigvalsh(0.5 * (sigma + sigma.T))[0]) if scale > 0 else 0.0
     if w_min < -_COV_RTOL * mu.size * scale:
-        raise ValueError(f"sigma{name} must be positive semi-definite (a covariance), got smallest "
-                         f"eigenvalue {w_min:.3g} against max |S| = {scale:.3g}")
+        raise ValueError(
+            f"sigma{name} must be positive semi-definite (a covariance), got smallest "
+            f"eigenvalue {w_min:.3g} against max |S| = {scale:.3g}"
+        )
     return mu, sigma
 
 
@@ -241,6 +249,7 @@ def fid(real_features, fake_features) -> float:
         stats.append(f)
     s1, s2 = stats
     if s1.dim != s2.dim:
-        raise ValueError(f"real_features and fake_features must have the same number of features, got "
-                         f"{s1.dim} and {s2.dim}")
+        raise ValueError(
+            f"real_features and fake_features must have the same number of features, got {s1.dim} and {s2.dim}"
+        )
     return frechet_distance(s1.mean, s1.cov, s2.mean, s2.cov)

@@ -68,9 +68,7 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     if c.shape[0] < 1:
         raise ValueError("centers must hold at least one center")
     if x.shape[1] != c.shape[1]:
-        raise ValueError(
-            f"samples and centers must have the same dimension, got {x.shape[1]} and {c.shape[1]}"
-        )
+        raise ValueError(f"samples and centers must have the same dimension, got {x.shape[1]} and {c.shape[1]}")
     if x.shape[0] < 1:
         raise ValueError("samples must hold at least one sample")
     radius = check_positive_float(radius, "radius")
@@ -87,11 +85,14 @@ def mode_metrics(samples, centers, radius, *, min_count=1) -> dict:
     nearest = np.empty(n, dtype=np.int64)
     dmin = np.empty(n)
     for s in range(0, n, 8192):
-        blk = x[s:s + 8192]
-        d2 = ((blk[:, None, :] - c[None, :, :]) ** 2).sum(-1) if x.shape[1] <= 8 else (
-            (blk**2).sum(1)[:, None] - 2.0 * blk @ c.T + (c**2).sum(1)[None, :])
-        nearest[s:s + 8192] = d2.argmin(1)
-        dmin[s:s + 8192] = np.sqrt(np.maximum(d2.min(1), 0.0))
+        blk = x[s : s + 8192]
+        d2 = (
+            ((blk[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+            if x.shape[1] <= 8
+            else ((blk**2).sum(1)[:, None] - 2.0 * blk @ c.T + (c**2).sum(1)[None, :])
+        )
+        nearest[s : s + 8192] = d2.argmin(1)
+        dmin[s : s + 8192] = np.sqrt(np.maximum(d2.min(1), 0.0))
     good = dmin <= radius
     labels = np.where(good, nearest, -1)
     counts = np.bincount(nearest[good], minlength=m).astype(np.int64)

@@ -64,10 +64,8 @@ class Convention:
 #: distances in float32, ``<=``, k = 3); density and coverage use the same ``<=`` rule.
 CONVENTIONS = {
     "prdc": Convention("prdc", squared=False, strict=True, default_k=5, emulate_sklearn=True),
-    "kynkaanniemi": Convention("kynkaanniemi", squared=True, strict=False, default_k=3,
-                               emulate_sklearn=False),
+    "kynkaanniemi": Convention("kynkaanniemi", squared=True, strict=False, default_k=3, emulate_sklearn=False),
 }
-
 
 
 # ----------------------------------------------------------------------------------------
@@ -168,7 +166,7 @@ def _rescale(real_t, fake_t):
         for t in (real_t, fake_t):
             step = max(1, (1 << 21) // t.shape[1])
             for i in range(0, t.shape[0], step):
-                msq = max(msq, float((t[i:i + step].double() * 2.0**-e).square().sum(1).max()))
+                msq = max(msq, float((t[i : i + step].double() * 2.0**-e).square().sum(1).max()))
         log2_msq = 2 * e + math.log2(msq)
         if -_LOG2_SAFE <= log2_msq <= _LOG2_SAFE - 2:
             return real_t, fake_t
@@ -180,8 +178,7 @@ def _rescale(real_t, fake_t):
 # public function
 
 
-def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_size=None,
-         realism=False):
+def prdc(real, fake, nearest_k=None, *, convention="prdc", device="auto", block_size=None, realism=False):
     """Precision, recall, density and coverage of ``fake`` against ``real`` features.
 
     Parameters

@@ -64,8 +64,8 @@ def _sklearn_sq_norms(x: torch.Tensor) -> torch.Tensor:
     chunk = max(1, _PAIR_BUDGET // x.shape[1])
     out = np.empty(x.shape[0], dtype=np.float64)
     for s in range(0, x.shape[0], chunk):
-        a = np.ascontiguousarray(xc[s:s + chunk].numpy(), dtype=np.float64)
-        out[s:s + chunk] = np.einsum("ij,ij->i", a, a)
+        a = np.ascontiguousarray(xc[s : s + chunk].numpy(), dtype=np.float64)
+        out[s : s + chunk] = np.einsum("ij,ij->i", a, a)
     return torch.from_numpy(out).to(x.device)
 
 
@@ -81,7 +81,7 @@ class _Exact:
         out = []
         step = max(1, _PAIR_BUDGET // self.x.shape[1])
         for s in range(0, i.numel(), step):
-            ii, jj = i[s:s + step], j[s:s + step]
+            ii, jj = i[s : s + step], j[s : s + step]
             dot = (self.x[ii].double() * self.y[jj].double()).sum(1)
             sq = (-2.0 * dot + self.xx[ii]) + self.yy[jj]
             if self.float32_path:
@@ -114,15 +114,15 @@ def _prepare(raw, center, emulate):
     if center is None:  # use float32 features as they are, without a copy
         a = torch.empty(n, dtype=torch.float64, device=raw.device)
         for s in range(0, n, chunk):
-            a[s:s + chunk] = raw[s:s + chunk].double().square().sum(1)
+            a[s : s + chunk] = raw[s : s + chunk].double().square().sum(1)
         big = _sklearn_sq_norms(raw) if emulate else None
         return _Set(raw, raw, a, a.float(), big)
     c = torch.empty(raw.shape, dtype=torch.float32, device=raw.device)
     a = torch.empty(n, dtype=torch.float64, device=raw.device)
     for s in range(0, n, chunk):
-        blk = raw[s:s + chunk].double() - center
-        c[s:s + chunk] = blk
-        a[s:s + chunk] = c[s:s + chunk].double().square().sum(1)
+        blk = raw[s : s + chunk].double() - center
+        c[s : s + chunk] = blk
+        a[s : s + chunk] = c[s : s + chunk].double().square().sum(1)
     big = _sklearn_sq_norms(raw) if emulate else None
     return _Set(raw, c, a, a.float(), big)
 
@@ -263,7 +263,6 @@ def _smallest_symmetric(xs: _Set, kk, diag, clamp, block):
     return vals, idx
 
 
-
 # ----------------------------------------------------------------------------------------
 # the pass over real x fake blocks
 
@@ -287,12 +286,12 @@ def compute(real_t, fake_t, ks, conv, dev, block_size, want_realism):
     center = torch.zeros(dim, dtype=torch.float64, device=dev)
     step = max(1, _PAIR_BUDGET // dim)
     for s in range(0, n_r, step):
-        center += real_t[s:s + step].double().sum(0)
+        center += real_t[s : s + step].double().sum(0)
     center /= n_r
     if emulate and float32_path:
         # When centring would shrink the squared norms (hence the error band) by less than
         # 10%, skip it and spare the two float32 copies; the exact tier does not depend on it.
-        msq = sum(float(real_t[s:s + step].double().square().sum()) for s in range(0, n_r, step)) / n_r
+        msq = sum(float(real_t[s : s + step].double().square().sum()) for s in range(0, n_r, step)) / n_r
         if float(center @ center) < 0.1 * msq:
             center = None
     rs = _prepare(real_t, center, emulate)
@@ -353,8 +352,20 @@ def compute(real_t, fake_t, ks, conv, dev, block_size, want_realism):
         q = _sq_block(rs, i0, i1, fs, buf[: i1 - i0])
         if kernel:
             for k in ks:
-                _compare_on_cpu(q, i0, i1, thr[k], conv.strict or emulate, emulate, counts[k], covered[k],
-                                recalled[k], ex_rf, rad_r[k], rad_f[k])
+                _compare_on_cpu(
+                    q,
+                    i0,
+                    i1,
+                    thr[k],
+                    conv.strict or emulate,
+                    emulate,
+                    counts[k],
+                    covered[k],
+                    recalled[k],
+                    ex_rf,
+                    rad_r[k],
+                    rad_f[k],
+                )
                 if want_realism:
                     _realism_update(q, i0, i1, kept_r[k], real_score, k)
             continue
@@ -424,8 +435,21 @@ def _compare_on_cpu(q, i0, i1, thr, strict, emulate, counts, covered, recalled, 
     part = np.zeros((n_chunks, q.shape[1]), dtype=np.int64)
     und1 = np.zeros(rows, dtype=np.bool_)
     und2 = np.zeros(rows, dtype=np.bool_)
-    compare_block(q.numpy(), lo1[i0:i1].numpy(), hi1[i0:i1].numpy(), lo2.numpy(), hi2.numpy(), bool(strict),
-                  not emulate, n_chunks, part, covered[i0:i1].numpy(), recalled[i0:i1].numpy(), und1, und2)
+    compare_block(
+        q.numpy(),
+        lo1[i0:i1].numpy(),
+        hi1[i0:i1].numpy(),
+        lo2.numpy(),
+        hi2.numpy(),
+        bool(strict),
+        not emulate,
+        n_chunks,
+        part,
+        covered[i0:i1].numpy(),
+        recalled[i0:i1].numpy(),
+        und1,
+        und2,
+    )
     counts += torch.from_numpy(part.sum(0))
     if not emulate:
         return

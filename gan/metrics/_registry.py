@@ -7,7 +7,7 @@ metrics into one flat record (the shape the trainer logs and the examples write)
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from gan.metrics._fid import fid
 from gan.metrics._prdc import prdc

@@ -43,5 +43,14 @@ from ._results import SweepResult, load_results, plot_sweep, t_interval
 from ._run import ray_available, run_sweep
 from ._spec import SweepSpec, Trial, load_spec
 
-__all__ = ["SweepSpec", "Trial", "load_spec", "run_sweep", "SweepResult", "load_results", "plot_sweep",
-           "t_interval", "ray_available"]
+__all__ = [
+    "SweepSpec",
+    "Trial",
+    "load_spec",
+    "run_sweep",
+    "SweepResult",
+    "load_results",
+    "plot_sweep",
+    "t_interval",
+    "ray_available",
+]

@@ -63,8 +63,21 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=None, max_concurrent=None,
-            cpu=None, gpu=0, retries: int = 0, quiet: bool = False, log=print) -> dict:
+def run_ray(
+    trials,
+    run_dirs,
+    after: dict,
+    *,
+    name: str,
+    storage: Path,
+    address=None,
+    max_concurrent=None,
+    cpu=None,
+    gpu=0,
+    retries: int = 0,
+    quiet: bool = False,
+    log=print,
+) -> dict:
     """Run ``trials`` as Tune trials; returns ``{"seconds_startup", "seconds_fit", "cpus", ...}``."""
     import ray
     from ray import tune
@@ -87,11 +100,22 @@ def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=
         threads = max(1, int(per_cpu))
         concurrent = max(1, min(want, int(cpus // per_cpu) if per_cpu else want))
         if not quiet:
-            log(f"[sweep] Ray {ray.__version__}: {n} trial(s) on {cpus} CPU(s) "
+            log(
+                f"[sweep] Ray {ray.__version__}: {n} trial(s) on {cpus} CPU(s) "
                 f"({'cluster ' + str(address) if address else 'local'}), up to {concurrent} at a time, "
-                f"{per_cpu:g} CPU and {threads} torch thread(s) each; Ray started in {t_start:.1f} s")
-        items = [{"name": t.name, "params": t.params, "config": t.config, "run_dir": str(Path(d).resolve()),
-                  "after": after, "threads": threads} for t, d in zip(trials, run_dirs)]
+                f"{per_cpu:g} CPU and {threads} torch thread(s) each; Ray started in {t_start:.1f} s"
+            )
+        items = [
+            {
+                "name": t.name,
+                "params": t.params,
+                "config": t.config,
+                "run_dir": str(Path(d).resolve()),
+                "after": after,
+                "threads": threads,
+            }
+            for t, d in zip(trials, run_dirs)
+        ]
         trainable = tune.with_resources(_tune_trainable, {"cpu": per_cpu, "gpu": gpu})
         tuner = tune.Tuner(
             trainable,
@@ -128,9 +152,17 @@ def run_ray(trials, run_dirs, after: dict, *, name: str, storage: Path, address=
         for r in grid:
             if r.error is not None:
                 errors[r.config["trial"]["name"]] = f"{type(r.error).__name__}: {r.error}"
-        return {"backend": "ray", "ray_version": ray.__version__, "seconds_startup": t_start,
-                "seconds_fit": t_fit, "cpus": cpus, "concurrent": concurrent, "cpu_per_trial": per_cpu,
-                "threads_per_trial": threads, "tune_errors": errors}
+        return {
+            "backend": "ray",
+            "ray_version": ray.__version__,
+            "seconds_startup": t_start,
+            "seconds_fit": t_fit,
+            "cpus": cpus,
+            "concurrent": concurrent,
+            "cpu_per_trial": per_cpu,
+            "threads_per_trial": threads,
+            "tune_errors": errors,
+        }
     finally:
         if started:
             ray.shutdown()

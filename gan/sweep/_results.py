@@ -57,8 +57,14 @@ class SweepResult:
         return [r for r in self.rows if r["status"] == "error"]
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "swept": self.swept, "metrics": self.metrics, "rows": self.rows,
-                "aggregate": self.aggregate, "run": self.run}
+        return {
+            "name": self.name,
+            "swept": self.swept,
+            "metrics": self.metrics,
+            "rows": self.rows,
+            "aggregate": self.aggregate,
+            "run": self.run,
+        }
 
 
 def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -123,8 +129,13 @@ def collect(spec, out: Path, run_info: dict | None = None) -> SweepResult:
         row["step"] = metrics.pop("step", st.get("step"))
         row.update(metrics)
         row["_metrics"] = list(metrics)
-        row.update({"seconds": st.get("seconds") if status != "missing" else None,
-                    "attempts": st.get("attempts", 0), "error": st.get("error") if status == "error" else None})
+        row.update(
+            {
+                "seconds": st.get("seconds") if status != "missing" else None,
+                "attempts": st.get("attempts", 0),
+                "error": st.get("error") if status == "error" else None,
+            }
+        )
         rows.append(row)
     names = _metric_names(rows)
     for r in rows:
@@ -188,8 +199,10 @@ def write_results(res: SweepResult) -> list[Path]:
 
     lines = [f"# Sweep `{res.name}`", ""]
     n_done = sum(r["status"] == "done" for r in res.rows)
-    lines.append(f"{len(res.rows)} trials: {n_done} done, {len(res.failed)} failed, "
-                 f"{len(res.rows) - n_done - len(res.failed)} missing.")
+    lines.append(
+        f"{len(res.rows)} trials: {n_done} done, {len(res.failed)} failed, "
+        f"{len(res.rows) - n_done - len(res.failed)} missing."
+    )
     lines += ["", "## Trials", ""]
     head = ["trial", "status", *res.swept, "seed", "step", *metrics, "seconds"]
     head = list(dict.fromkeys(head))
@@ -231,8 +244,10 @@ def load_results(out) -> SweepResult:
     out = Path(out)
     d = json.loads((out / "results.json").read_text())
     nan = float("nan")
-    fix = [{k: (nan if v is None and k.endswith((".ci_low", ".ci_high")) else v) for k, v in a.items()}
-           for a in d["aggregate"]]
+    fix = [
+        {k: (nan if v is None and k.endswith((".ci_low", ".ci_high")) else v) for k, v in a.items()}
+        for a in d["aggregate"]
+    ]
     return SweepResult(out, d["name"], d["swept"], d["rows"], fix, d.get("run", {}), d.get("metrics", []))
 
 
@@ -267,8 +282,7 @@ def plot_sweep(result, metric: str, x: str, *, by: str | None = None, ax=None):
     """
     res = result if isinstance(result, SweepResult) else load_results(result)
     if x not in res.swept or x == "seed":
-        raise ValueError(f"x must be a swept key other than seed {[k for k in res.swept if k != 'seed']}, "
-                         f"got {x!r}")
+        raise ValueError(f"x must be a swept key other than seed {[k for k in res.swept if k != 'seed']}, got {x!r}")
     if by is not None and by not in res.swept:
         raise ValueError(f"by must be a swept key {res.swept}, got {by!r}")
     if metric not in res.metrics and not any(metric in a for a in res.aggregate):
@@ -292,8 +306,10 @@ def plot_sweep(result, metric: str, x: str, *, by: str | None = None, ax=None):
         mean = [a[metric] for a in pts]
         lo = [a.get(f"{metric}.ci_low", math.nan) for a in pts]
         hi = [a.get(f"{metric}.ci_high", math.nan) for a in pts]
-        yerr = [[m - l if not math.isnan(l) else 0.0 for m, l in zip(mean, lo)],
-                [h - m if not math.isnan(h) else 0.0 for m, h in zip(mean, hi)]]
+        yerr = [
+            [m - l if not math.isnan(l) else 0.0 for m, l in zip(mean, lo)],
+            [h - m if not math.isnan(h) else 0.0 for m, h in zip(mean, hi)],
+        ]
         ax.errorbar(xv, mean, yerr=yerr, marker="o", capsize=3, label=label or None)
     if not numeric:
         ax.set_xticks(range(len(order)), order)

@@ -26,8 +26,17 @@ def ray_available() -> bool:
     return True
 
 
-def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, max_concurrent: int | None = None,
-              retries: int | None = None, resume: bool = True, quiet: bool = False):
+def run_sweep(
+    spec,
+    out,
+    *,
+    backend: str = "auto",
+    address: str | None = None,
+    max_concurrent: int | None = None,
+    retries: int | None = None,
+    resume: bool = True,
+    quiet: bool = False,
+):
     """Run the trials of a sweep that are not finished yet and write the result table.
 
     Parameters
@@ -102,11 +111,14 @@ def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, m
     if record.is_file():
         old = json.loads(record.read_text())
         if not resume:
-            raise ValueError(f"{str(out)!r} already holds sweep {old.get('name')!r}; rerun with resume "
-                             f"(the default) to finish it, or choose another directory")
+            raise ValueError(
+                f"{str(out)!r} already holds sweep {old.get('name')!r}; rerun with resume "
+                f"(the default) to finish it, or choose another directory"
+            )
         if old.get("name") != spec.name:
-            raise ValueError(f"{str(out)!r} holds sweep {old.get('name')!r}, not {spec.name!r}; "
-                             f"choose another directory")
+            raise ValueError(
+                f"{str(out)!r} holds sweep {old.get('name')!r}, not {spec.name!r}; choose another directory"
+            )
     elif out.exists() and any(out.iterdir()):
         raise ValueError(f"{str(out)!r} exists, is not empty and holds no sweep; choose another directory")
     out.mkdir(parents=True, exist_ok=True)
@@ -117,8 +129,10 @@ def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, m
     skipped = len(trials) - len(todo)
     log(f"[sweep] {spec.name}: {len(trials)} trial(s), {skipped} already done, {len(todo)} to run")
     if not use_ray and backend == "auto":
-        log("[sweep] Ray is not installed (pip install 'gaussiso[sweep]'): running the trials one after "
-            "another in this process")
+        log(
+            "[sweep] Ray is not installed (pip install 'gaussiso[sweep]'): running the trials one after "
+            "another in this process"
+        )
 
     t0 = time.perf_counter()
     info: dict = {"backend": "ray" if use_ray else "serial"}
@@ -127,10 +141,22 @@ def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, m
         if use_ray:
             from ._ray import run_ray
 
-            info.update(run_ray(todo, dirs, spec.after, name=f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}",
-                                storage=out / "tune", address=address, max_concurrent=max_concurrent,
-                                cpu=spec.resources["cpu"], gpu=spec.resources["gpu"], retries=retries,
-                                quiet=quiet, log=log))
+            info.update(
+                run_ray(
+                    todo,
+                    dirs,
+                    spec.after,
+                    name=f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}",
+                    storage=out / "tune",
+                    address=address,
+                    max_concurrent=max_concurrent,
+                    cpu=spec.resources["cpu"],
+                    gpu=spec.resources["gpu"],
+                    retries=retries,
+                    quiet=quiet,
+                    log=log,
+                )
+            )
         else:
             _run_serial(todo, dirs, spec, retries=retries, log=log)
     info.update({"ran": len(todo), "skipped": skipped, "seconds": time.perf_counter() - t0})
@@ -140,8 +166,10 @@ def run_sweep(spec, out, *, backend: str = "auto", address: str | None = None, m
     _write_plots(res, spec)
     for r in res.failed:
         log(f"[sweep] FAILED {r['trial']} (attempts {r['attempts']}): {r['error']}")
-    log(f"[sweep] {sum(r['status'] == 'done' for r in res.rows)}/{len(res.rows)} done, {len(res.failed)} failed "
-        f"({info['seconds']:.1f} s); wrote {out / 'results.md'}")
+    log(
+        f"[sweep] {sum(r['status'] == 'done' for r in res.rows)}/{len(res.rows)} done, {len(res.failed)} failed "
+        f"({info['seconds']:.1f} s); wrote {out / 'results.md'}"
+    )
     return res
 
 
@@ -171,5 +199,3 @@ def _write_plots(res, spec) -> None:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{p['metric']}_vs_{p['x']}")
         ax.figure.savefig(res.out / f"plot_{safe}.png", dpi=100)
         plt.close(ax.figure)
-
-

@@ -97,9 +97,17 @@ class SweepSpec:
 
     def to_dict(self) -> dict:
         """The specification as plain data (what ``sweep.json`` records)."""
-        return {"name": self.name, "preset": self.preset, "set": self.set, "grid": self.grid,
-                "variants": self.variants, "after": self.after, "resources": self.resources,
-                "run": self.run, "plot": self.plot}
+        return {
+            "name": self.name,
+            "preset": self.preset,
+            "set": self.set,
+            "grid": self.grid,
+            "variants": self.variants,
+            "after": self.after,
+            "resources": self.resources,
+            "run": self.run,
+            "plot": self.plot,
+        }
 
 
 def load_spec(source, *, name: str | None = None, overrides=()) -> SweepSpec:
@@ -254,8 +262,9 @@ def _check(data: dict, name: str) -> SweepSpec:
             raise ValueError(f"sweep spec [[variants]] #{i}: must be a table, got {v!r}")
         vname = v.get("name", f"v{i}")
         if not isinstance(vname, str) or not vname or not _SAFE.fullmatch(vname):
-            raise ValueError(f"sweep spec [[variants]] #{i}: name must be letters, digits, '-', '_' or '.', "
-                             f"got {vname!r}")
+            raise ValueError(
+                f"sweep spec [[variants]] #{i}: name must be letters, digits, '-', '_' or '.', got {vname!r}"
+            )
         if vname in seen:
             raise ValueError(f"sweep spec [[variants]]: duplicate name {vname!r}")
         seen.add(vname)
@@ -267,8 +276,10 @@ def _check(data: dict, name: str) -> SweepSpec:
     if not isinstance(after["metrics"], bool):
         raise ValueError(f"sweep spec [after]: 'metrics' must be true or false, got {after['metrics']!r}")
     if not isinstance(after["analyze"], (bool, dict)):
-        raise ValueError(f"sweep spec [after]: 'analyze' must be true, false or a table of options of "
-                         f"gan.analysis.analyze_run, got {after['analyze']!r}")
+        raise ValueError(
+            f"sweep spec [after]: 'analyze' must be true, false or a table of options of "
+            f"gan.analysis.analyze_run, got {after['analyze']!r}"
+        )
     if isinstance(after["analyze"], dict):
         import inspect
 
@@ -284,10 +295,16 @@ def _check(data: dict, name: str) -> SweepSpec:
         v = resources[k]
         if v is None and k == "cpu":
             continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (
-                k == "cpu" and v <= 0):
-            raise ValueError(f"sweep spec [resources]: {k!r} must be a number {'> 0' if k == 'cpu' else '>= 0'}, "
-                             f"got {v!r}")
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not math.isfinite(v)
+            or v < 0
+            or (k == "cpu" and v <= 0)
+        ):
+            raise ValueError(
+                f"sweep spec [resources]: {k!r} must be a number {'> 0' if k == 'cpu' else '>= 0'}, got {v!r}"
+            )
 
     run = {"retries": 0, "max_concurrent": None}
     run.update(table("run", {}))
@@ -307,11 +324,22 @@ def _check(data: dict, name: str) -> SweepSpec:
                 raise ValueError(f"sweep spec [[plot]] #{i}: {k!r} is required (a string), got {p.get(k)!r}")
         for k in ("x", "by"):
             if p.get(k) is not None and (p[k] not in swept or p[k] == "seed"):
-                raise ValueError(f"sweep spec [[plot]] #{i}: {k} = {p[k]!r} is not a swept key other than seed "
-                                 f"(seeds are averaged); swept: {swept}")
+                raise ValueError(
+                    f"sweep spec [[plot]] #{i}: {k} = {p[k]!r} is not a swept key other than seed "
+                    f"(seeds are averaged); swept: {swept}"
+                )
 
-    spec = SweepSpec(name=name, preset=preset, set=fixed, grid=grid, variants=variants, after=after,
-                     resources=resources, run=run, plot=plots)
+    spec = SweepSpec(
+        name=name,
+        preset=preset,
+        set=fixed,
+        grid=grid,
+        variants=variants,
+        after=after,
+        resources=resources,
+        run=run,
+        plot=plots,
+    )
     spec.trials()  # builds and validates every trial's config
     return spec
 
@@ -375,8 +403,9 @@ def _expand(spec: SweepSpec) -> list[Trial]:
             tname = "-".join(x for x in (vname, label) if x) or "run"
             where = f"trial {tname!r}"
             if d.get("preset") != spec.preset:
-                raise ValueError(f"sweep spec, {where}: 'preset' is set by the top-level key, not by "
-                                 f"[set]/[grid]/[[variants]]")
+                raise ValueError(
+                    f"sweep spec, {where}: 'preset' is set by the top-level key, not by [set]/[grid]/[[variants]]"
+                )
             try:
                 cfg = TrainConfig.from_dict(d)
             except (TypeError, ValueError) as e:

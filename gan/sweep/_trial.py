@@ -37,8 +37,7 @@ def is_done(run_dir, trial, after) -> bool:
 
 
 def _scalars(d: dict) -> dict:
-    return {k: v for k, v in d.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    return {k: v for k, v in d.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
 
 
 _SETTINGS = {"step", "seed", "latent_dim", "m", "n_samples", "support_radius"}
@@ -89,8 +88,7 @@ def run_trial(trial, run_dir, after: dict, *, threads: int | None = None, callba
         torch.set_num_threads(int(threads))
     prior = read_status(run_dir)
     attempt = prior["attempts"] + 1 if prior and prior.get("status") == "error" else 1
-    base = {"name": trial.name, "params": trial.params, "config": trial.config, "after": after,
-            "attempts": attempt}
+    base = {"name": trial.name, "params": trial.params, "config": trial.config, "after": after, "attempts": attempt}
     t0 = time.perf_counter()
     try:
         cfg = TrainConfig.from_dict(trial.config)
@@ -107,11 +105,22 @@ def run_trial(trial, run_dir, after: dict, *, threads: int | None = None, callba
             opts.update(analyze if isinstance(analyze, dict) else {})
             res = analyze_run(run_dir, **opts)
             metrics.update({f"analyze/{k}": v for k, v in _scalars(res).items() if not _is_setting(k)})
-        status = base | {"status": "done", "step": int(result.step), "metrics": metrics,
-                         "seconds": time.perf_counter() - t0, "resumed": resume, "error": None}
+        status = base | {
+            "status": "done",
+            "step": int(result.step),
+            "metrics": metrics,
+            "seconds": time.perf_counter() - t0,
+            "resumed": resume,
+            "error": None,
+        }
     except Exception as e:  # recorded, then re-raised so the caller (or Tune) can retry
-        status = base | {"status": "error", "metrics": {}, "seconds": time.perf_counter() - t0,
-                         "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}
+        status = base | {
+            "status": "error",
+            "metrics": {},
+            "seconds": time.perf_counter() - t0,
+            "error": f"{type(e).__name__}: {e}",
+            "traceback": traceback.format_exc(),
+        }
         _write_status(run_dir, status)
         raise
     _write_status(run_dir, status)

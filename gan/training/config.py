@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import re
+import types
 import typing
 from dataclasses import dataclass, field, fields
 
@@ -100,7 +101,7 @@ class TrainConfig:
     gp_weight: float = 10.0
     data_options: dict = field(default_factory=dict)
     latent: str = "gaussian"
-    latent_dim: typing.Optional[int] = 2
+    latent_dim: int | None = 2
     sampler_options: dict = field(default_factory=dict)
     fit_samples: int = 2000
     width: float = 1.0
@@ -108,7 +109,7 @@ class TrainConfig:
     depth: int = 3
     mi_weight: float = 1.0
     mi_steps: int = 0
-    mi_epochs: typing.Optional[float] = None
+    mi_epochs: float | None = None
     device: str = "auto"
     log_every: int = 10
     eval_every: int = 250
@@ -127,7 +128,7 @@ class TrainConfig:
         return [f.name for f in fields(cls)]
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         """Build a config from a dictionary, refusing unknown keys.
 
         Parameters
@@ -153,14 +154,14 @@ class TrainConfig:
         """The settings as a JSON-serialisable dictionary."""
         return dataclasses.asdict(self)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A validated copy with ``changes`` applied (unknown keys refused)."""
         d = self.to_dict()
         d.update(changes)
         return type(self).from_dict(d)
 
     # -- checks --------------------------------------------------------------------------
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Check every setting; raise :class:`ValueError` naming the first bad one."""
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}")
@@ -172,8 +173,11 @@ class TrainConfig:
 
         def real(name, low, strict):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (
-                v <= low if strict else v < low
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, float))
+                or not math.isfinite(v)
+                or (v <= low if strict else v < low)
             ):
                 op = ">" if strict else ">="
                 raise ValueError(f"{name} must be a finite number {op} {low}, got {v!r}")
@@ -299,7 +303,7 @@ def _json_or_text(text: str):
 def _convert(text: str, tp, key: str):
     """Convert ``text`` to the annotated type ``tp`` of field ``key``."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Union:  # Optional[X]
+    if origin is typing.Union or origin is types.UnionType:  # Optional[X] or X | None
         if text.strip().lower() in ("none", "null"):
             return None
         (inner,) = [a for a in args if a is not type(None)]

@@ -334,7 +334,11 @@ class _Streams:
     data: object
 
     def state(self) -> dict:
-        return {"sampler": self.sampler.get_rng_state(), "interp": self.interp.get_state(), "data": self.data.state_dict()}
+        return {
+            "sampler": self.sampler.get_rng_state(),
+            "interp": self.interp.get_state(),
+            "data": self.data.state_dict(),
+        }
 
     def load(self, state: dict) -> None:
         self.sampler.set_rng_state(state["sampler"])
@@ -346,7 +350,9 @@ def _restore(ckpt: dict, modules: dict, streams: _Streams, info, path: Path) -> 
     """Load weights, optimisers and this rank's streams; return the checkpoint's step."""
     rngs = ckpt["rng"]
     if len(rngs) != info.world_size:
-        raise ValueError(f"the checkpoint holds {len(rngs)} process streams; resume with as many processes, not {info.world_size}")
+        raise ValueError(
+            f"the checkpoint holds {len(rngs)} process streams; resume with as many processes, not {info.world_size}"
+        )
     try:
         for key, module in modules.items():
             if module is not None:
@@ -356,7 +362,9 @@ def _restore(ckpt: dict, modules: dict, streams: _Streams, info, path: Path) -> 
         streams.load(rngs[info.rank])
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
         reason = " ".join(str(exc).split())[:300]
-        raise CorruptRunError(path, f"does not fit the run's networks and streams: {type(exc).__name__}: {reason}") from exc
+        raise CorruptRunError(
+            path, f"does not fit the run's networks and streams: {type(exc).__name__}: {reason}"
+        ) from exc
     return int(ckpt["step"])
 
 
@@ -426,7 +434,14 @@ class _Evaluator:
     """
 
     def __init__(self, cfg: TrainConfig, run_dir: Path, dataset, sampler, G: nn.Module, device, writer):
-        self.cfg, self.run_dir, self.dataset, self.sampler, self.G, self.device = cfg, run_dir, dataset, sampler, G, device
+        self.cfg, self.run_dir, self.dataset, self.sampler, self.G, self.device = (
+            cfg,
+            run_dir,
+            dataset,
+            sampler,
+            G,
+            device,
+        )
         self.writer = writer
         self.state = torch_generator(derived_seed(cfg.seed, S_EVAL)).get_state()
 

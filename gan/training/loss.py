@@ -50,12 +50,16 @@ def gradient_penalty(critic, x_hat: torch.Tensor, scores: torch.Tensor | None = 
     if not isinstance(x_hat, torch.Tensor):
         raise TypeError(f"x_hat must be a torch.Tensor, got {type(x_hat).__name__}")
     if x_hat.dim() < 1 or x_hat.shape[0] < 1 or not x_hat.is_floating_point():
-        raise ValueError(f"x_hat must be a floating-point tensor of shape (n >= 1, ...), got {x_hat.dtype} {tuple(x_hat.shape)}")
+        raise ValueError(
+            f"x_hat must be a floating-point tensor of shape (n >= 1, ...), got {x_hat.dtype} {tuple(x_hat.shape)}"
+        )
     if scores is not None:
         if not isinstance(scores, torch.Tensor):
             raise TypeError(f"scores must be a torch.Tensor or None, got {type(scores).__name__}")
         if tuple(scores.shape) != (x_hat.shape[0],):
-            raise ValueError(f"scores must have shape ({x_hat.shape[0]},) like x_hat's batch, got {tuple(scores.shape)}")
+            raise ValueError(
+                f"scores must have shape ({x_hat.shape[0]},) like x_hat's batch, got {tuple(scores.shape)}"
+            )
         if not x_hat.requires_grad:
             raise ValueError("x_hat must require grad when scores are given (scores = critic(x_hat))")
     if scores is None:

@@ -199,8 +199,7 @@ def test_fit_recovers_a_rotated_simplicial_cluster(m, d, seed):
     # ~ 0.02 here; 0.06 is 3x that
     assert np.max(np.linalg.norm(fit.seeds - p.seeds, axis=1)) < 0.06
     np.testing.assert_allclose(fit.rotation @ fit.rotation.T, np.eye(d), atol=1e-10)
-    np.testing.assert_allclose(fit.seeds @ fit.seeds.T, np.where(np.eye(m, dtype=bool), 1.0, -1 / (m - 1)),
-                               atol=1e-10)
+    np.testing.assert_allclose(fit.seeds @ fit.seeds.T, np.where(np.eye(m, dtype=bool), 1.0, -1 / (m - 1)), atol=1e-10)
     cmp_ = compare_with_simplicial(z, lab, fit)
     assert cmp_["agreement"] > 0.98 and cmp_["is_simplicial"]
     assert cmp_["max_angle_deviation_deg"] < 5
@@ -282,15 +281,24 @@ def test_jacobian_of_a_nonlinear_map_and_of_a_module():
         ref = np.array([[np.cos(zi[0]), 0.0], [zi[1], zi[0]], [0.0, np.exp(zi[1])]])
         np.testing.assert_allclose(Ji, ref, atol=1e-12)
     # a module with batch norm in eval mode and image-shaped output; both methods agree
-    net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.BatchNorm1d(16), torch.nn.Tanh(),
-                              torch.nn.Linear(16, 8), torch.nn.Unflatten(1, (2, 2, 2))).double().eval()
+    net = (
+        torch.nn.Sequential(
+            torch.nn.Linear(3, 16),
+            torch.nn.BatchNorm1d(16),
+            torch.nn.Tanh(),
+            torch.nn.Linear(16, 8),
+            torch.nn.Unflatten(1, (2, 2, 2)),
+        )
+        .double()
+        .eval()
+    )
     zz = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     Jv, Jc = jacobian(net, zz, method="vmap"), jacobian(net, zz, method="jvp")
     assert Jv.shape == (5, 8, 3)
     np.testing.assert_allclose(Jv.numpy(), Jc.numpy(), atol=1e-12)
     # finite differences
     h = 1e-6
-    fd = (net(zz + h * torch.eye(3, dtype=torch.float64)[1]) - net(zz - h * torch.eye(3, dtype=torch.float64)[1]))
+    fd = net(zz + h * torch.eye(3, dtype=torch.float64)[1]) - net(zz - h * torch.eye(3, dtype=torch.float64)[1])
     np.testing.assert_allclose(Jv[:, :, 1].numpy(), (fd / (2 * h)).reshape(5, 8).detach().numpy(), atol=1e-7)
 
 
@@ -330,7 +338,8 @@ def test_bounds_at_eps_radius_aware_against_the_clipped_ramp():
     assert b.radius == 0.9 and b.weights is None
     assert b.corollary_3_6_sharp == pytest.approx(ramp, abs=1e-12)  # attained
     assert b.corollary_3_6_sharp == pytest.approx(
-        bounds.corollary_3_6_sharp(2, radii=0.9, centers=[[-1.0], [1.0]], lipschitz=10.0), rel=1e-15)
+        bounds.corollary_3_6_sharp(2, radii=0.9, centers=[[-1.0], [1.0]], lipschitz=10.0), rel=1e-15
+    )
     # eq. (4) at the gap (D - 2r)/L = 0.02: returned only above the proven bound
     assert b.corollary_3_6_radii >= ramp - 1e-12 and b.corollary_3_6_radii_note is None
     # Lemma 3.5's band (D/2 - r)/L = 0.01 for the half-line partition: 1 - (2 Phi(0.01) - 1)
@@ -373,13 +382,13 @@ def test_geodesic_of_a_linear_map_is_the_segment():
     # straight equally spaced curve: energy = |A (z1 - z0)|^2 / K, length = |A (z1 - z0)|
     L = np.linalg.norm(A @ (z1 - z0))
     assert res.straight_length == pytest.approx(L, rel=1e-6)
-    assert res.straight_energy == pytest.approx(L ** 2 / 11, rel=1e-6)
+    assert res.straight_energy == pytest.approx(L**2 / 11, rel=1e-6)
     assert res.energy == pytest.approx(res.straight_energy, rel=1e-6)
 
 
 def test_geodesic_avoids_a_bump():
     def G(z):  # a graph surface with a tall bump at the origin
-        return torch.cat([z, 3.0 * torch.exp(-(z ** 2).sum(dim=1, keepdim=True) / 0.5)], dim=1)
+        return torch.cat([z, 3.0 * torch.exp(-(z**2).sum(dim=1, keepdim=True) / 0.5)], dim=1)
 
     z0, z1 = np.array([-2.0, 0.05]), np.array([2.0, 0.05])
     lab = lambda q: (np.asarray(q)[:, 0] > 0).astype(np.int64)  # noqa: E731
@@ -398,8 +407,10 @@ def test_import_gan_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, gan; assert 'torch' not in sys.modules and 'gan.analysis' not in sys.modules; "
-            "assert set(gan.__all__) >= {'analysis', 'latents', 'metrics', 'data', 'training'}")
+    code = (
+        "import sys, gan; assert 'torch' not in sys.modules and 'gan.analysis' not in sys.modules; "
+        "assert set(gan.__all__) >= {'analysis', 'latents', 'metrics', 'data', 'training'}"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -407,10 +418,18 @@ def test_import_gan_is_light():
 # issue 11: bad input is refused before any work, with the argument named
 
 
-@pytest.mark.parametrize("k, n, z, match", [(5, 3, 1.96, "k must be <= n"), (3, 5, float("nan"), "z must be"),
-                                            (-1, 5, 1.96, "k must hold"), (2.5, 5, 1.96, "k must hold"),
-                                            (1, 0, 1.96, "n must be >= 1"), (1, 5, 0.0, "z must be > 0"),
-                                            (1, 5, 1e300, "z must be a normal quantile")])
+@pytest.mark.parametrize(
+    "k, n, z, match",
+    [
+        (5, 3, 1.96, "k must be <= n"),
+        (3, 5, float("nan"), "z must be"),
+        (-1, 5, 1.96, "k must hold"),
+        (2.5, 5, 1.96, "k must hold"),
+        (1, 0, 1.96, "n must be >= 1"),
+        (1, 5, 0.0, "z must be > 0"),
+        (1, 5, 1e300, "z must be a normal quantile"),
+    ],
+)
 def test_wilson_interval_refuses_impossible_counts(k, n, z, match):
     with pytest.raises(ValueError, match=match):
         wilson_interval(k, n, z)
@@ -458,8 +477,12 @@ def test_lipschitz_estimate_validates_before_the_work():
         return z
 
     z = np.zeros((4, 2))
-    for kw, match in ((dict(quantile=2.0), "quantile must be <= 1"), (dict(delta=-1.0), "delta must be > 0"),
-                      (dict(seed=-1), "seed must be >= 0"), (dict(chunk_size=0), "chunk_size must be >= 1")):
+    for kw, match in (
+        (dict(quantile=2.0), "quantile must be <= 1"),
+        (dict(delta=-1.0), "delta must be > 0"),
+        (dict(seed=-1), "seed must be >= 0"),
+        (dict(chunk_size=0), "chunk_size must be >= 1"),
+    ):
         with pytest.raises(ValueError, match=match):
             lipschitz_estimate(G, z, **kw)
     assert calls == []

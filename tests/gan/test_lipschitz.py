@@ -42,14 +42,17 @@ def test_linear_chain_is_exact():
     assert b <= spectral(g[0].weight.detach()) * spectral(g[1].weight.detach())
 
 
-@pytest.mark.parametrize("kind", [
-    dict(cls=nn.Conv2d, kw=dict(kernel_size=3, padding=1)),
-    dict(cls=nn.Conv2d, kw=dict(kernel_size=4, stride=2, padding=1)),
-    dict(cls=nn.Conv2d, kw=dict(kernel_size=3, padding=2, dilation=2, groups=2)),
-    dict(cls=nn.Conv2d, kw=dict(kernel_size=3, padding=1, padding_mode="circular")),
-    dict(cls=nn.ConvTranspose2d, kw=dict(kernel_size=4, stride=2, padding=1)),
-    dict(cls=nn.ConvTranspose2d, kw=dict(kernel_size=3, stride=1, padding=1, groups=2)),
-])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        dict(cls=nn.Conv2d, kw=dict(kernel_size=3, padding=1)),
+        dict(cls=nn.Conv2d, kw=dict(kernel_size=4, stride=2, padding=1)),
+        dict(cls=nn.Conv2d, kw=dict(kernel_size=3, padding=2, dilation=2, groups=2)),
+        dict(cls=nn.Conv2d, kw=dict(kernel_size=3, padding=1, padding_mode="circular")),
+        dict(cls=nn.ConvTranspose2d, kw=dict(kernel_size=4, stride=2, padding=1)),
+        dict(cls=nn.ConvTranspose2d, kw=dict(kernel_size=3, stride=1, padding=1, groups=2)),
+    ],
+)
 def test_convolution_bound_against_dense_norm(kind):
     """The DFT bound is >= the exact norm of the layer's matrix, and close to it."""
     torch.manual_seed(2)

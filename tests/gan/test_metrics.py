@@ -5,11 +5,11 @@ import contextlib
 import io
 
 import numpy as np
+import prdc as prdc_package
 import pytest
 import scipy.linalg
 import torch
 
-import prdc as prdc_package
 from gan.metrics import FeatureStats, fid, frechet_distance, mode_metrics, prdc
 
 KEYS = ("precision", "recall", "density", "coverage")
@@ -116,12 +116,16 @@ def _brute(real, fake, k, strict, squared):
     rf = np.sort(dff, 1)[:, k]
     lt = (lambda a, b: a < b) if strict else (lambda a, b: a <= b)
     inside_real = lt(drf, rr[:, None])
-    return {
-        "precision": inside_real.any(0).mean(),
-        "recall": lt(drf, rf[None, :]).any(1).mean(),
-        "density": inside_real.sum(0).mean() / k,
-        "coverage": inside_real.any(1).mean(),
-    }, rr, drf
+    return (
+        {
+            "precision": inside_real.any(0).mean(),
+            "recall": lt(drf, rf[None, :]).any(1).mean(),
+            "density": inside_real.sum(0).mean() / k,
+            "coverage": inside_real.any(1).mean(),
+        },
+        rr,
+        drf,
+    )
 
 
 @pytest.mark.parametrize("cpu_kernel", [True, False], ids=["numba", "torch"])
@@ -256,10 +260,18 @@ def test_feature_stats_merged_equal_whole():
 
 def test_mode_metrics_on_hand_made_samples():
     centers = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
-    samples = np.array([
-        [0.1, 0.0], [0.0, -0.2], [4.0, 0.3], [3.9, 0.0], [4.2, 0.1], [4.0, -0.1],  # 2 at 0, 4 at 1
-        [2.0, 2.0], [1.0, 0.0],  # outside (distance 2.83 and 1.0 > 0.5)
-    ])
+    samples = np.array(
+        [
+            [0.1, 0.0],
+            [0.0, -0.2],
+            [4.0, 0.3],
+            [3.9, 0.0],
+            [4.2, 0.1],
+            [4.0, -0.1],  # 2 at 0, 4 at 1
+            [2.0, 2.0],
+            [1.0, 0.0],  # outside (distance 2.83 and 1.0 > 0.5)
+        ]
+    )
     out = mode_metrics(samples, centers, 0.5)
     assert out["labels"].tolist() == [0, 0, 1, 1, 1, 1, -1, -1]
     assert out["precision"] == 6 / 8
@@ -371,14 +383,14 @@ def test_merge_kernels_give_the_smallest_entries():
     vals = np.full((40, kk), np.inf, np.float32)
     idx = np.zeros((40, kk), np.int64)
     for j0 in range(0, 90, 25):  # tiles of columns fed one after the other
-        merge_smallest_rows(np.ascontiguousarray(full[:, j0:j0 + 25]), j0, vals, idx)
+        merge_smallest_rows(np.ascontiguousarray(full[:, j0 : j0 + 25]), j0, vals, idx)
     np.testing.assert_array_equal(vals, np.sort(full, axis=1)[:, :kk])
     np.testing.assert_array_equal(np.take_along_axis(full, idx, 1), vals)  # indices point at them
     # columns: the buffers of the transposed matrix
     vals_c = np.full((90, kk), np.inf, np.float32)
     idx_c = np.zeros((90, kk), np.int64)
     for i0 in range(0, 40, 15):
-        merge_smallest_cols(np.ascontiguousarray(full[i0:i0 + 15]), i0, 3, vals_c, idx_c)
+        merge_smallest_cols(np.ascontiguousarray(full[i0 : i0 + 15]), i0, 3, vals_c, idx_c)
     np.testing.assert_array_equal(vals_c, np.sort(full.T, axis=1)[:, :kk])
     np.testing.assert_array_equal(np.take_along_axis(full.T, idx_c, 1), vals_c)
 
@@ -417,8 +429,9 @@ def test_prdc_float32_power_of_two_scales_give_the_unit_scale_numbers(e):
     _agree(prdc(xs, ys, 5, device="cpu"), _ref(x, y, 5))
     got = prdc(xs, ys, 3, device="cpu", convention="kynkaanniemi", realism=True)
     want = prdc(x, y, 3, device="cpu", convention="kynkaanniemi", realism=True)
-    assert {k: got[k] for k in ("precision", "recall", "density", "coverage")} == \
-        {k: want[k] for k in ("precision", "recall", "density", "coverage")}
+    assert {k: got[k] for k in ("precision", "recall", "density", "coverage")} == {
+        k: want[k] for k in ("precision", "recall", "density", "coverage")
+    }
     np.testing.assert_allclose(got["realism"], want["realism"], rtol=1e-5)
 
 
@@ -448,9 +461,14 @@ def test_prdc_refuses_non_finite_features():
         prdc(np.ones((10, 2)), x * np.nan, 3, device="cpu")
 
 
-@pytest.mark.parametrize("bad, what", [(np.array([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
-                                       (-np.eye(2), "positive semi-definite"),
-                                       (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive semi-definite")])
+@pytest.mark.parametrize(
+    "bad, what",
+    [
+        (np.array([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
+        (-np.eye(2), "positive semi-definite"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive semi-definite"),
+    ],
+)
 def test_frechet_distance_refuses_non_covariances(bad, what):
     with pytest.raises(ValueError, match=f"sigma1 must be {what}"):
         frechet_distance(np.zeros(2), bad, np.zeros(2), np.eye(2))

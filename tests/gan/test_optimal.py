@@ -31,8 +31,9 @@ def _latents(part, eps, n, seed):
 def test_twin_agrees_with_numpy(m, d, D, radii, rule):
     eps = 0.4
     part = gaussiso.simplicial_cluster(m, d, rng=2)
-    G = gaussiso.OptimalGenerator(random_centers(m, D, rng=m), eps, latent_dim=d, partition=part,
-                                  radii=radii, rule=rule)
+    G = gaussiso.OptimalGenerator(
+        random_centers(m, D, rng=m), eps, latent_dim=d, partition=part, radii=radii, rule=rule
+    )
     net = OptimalGeneratorModule.from_numpy(G)
     z = _latents(part, eps, 600, seed=m)
     ref = G(z)
@@ -48,8 +49,14 @@ def test_twin_agrees_with_numpy(m, d, D, radii, rule):
 
 def test_save_load_round_trip(tmp_path):
     part = gaussiso.simplicial_cluster(4, 5, rng=1)
-    G = gaussiso.OptimalGenerator(equidistant_centers(4, 3, distance=2.0), 0.3, latent_dim=5,
-                                  partition=part, radii=[0.1, 0.2, 0.1, 0.3], rule="projection")
+    G = gaussiso.OptimalGenerator(
+        equidistant_centers(4, 3, distance=2.0),
+        0.3,
+        latent_dim=5,
+        partition=part,
+        radii=[0.1, 0.2, 0.1, 0.3],
+        rule="projection",
+    )
     net = OptimalGeneratorModule.from_numpy(G)
     run = net.save_run(tmp_path / "run")
     cfg = json.loads((run / "config.json").read_text())
@@ -101,14 +108,16 @@ def test_cuda_matches_cpu(tmp_path):
 def test_gradients_are_finite_on_ties_and_match_finite_differences(m, d, radii, rule):
     eps = 0.4
     part = gaussiso.simplicial_cluster(m, d)
-    G = gaussiso.OptimalGenerator(random_centers(m, 3, rng=1), eps, latent_dim=d, partition=part,
-                                  radii=radii, rule=rule)
+    G = gaussiso.OptimalGenerator(
+        random_centers(m, 3, rng=1), eps, latent_dim=d, partition=part, radii=radii, rule=rule
+    )
     net = OptimalGeneratorModule.from_numpy(G, out_dtype=torch.float64)
     z = torch.from_numpy(_latents(part, eps, 50, seed=3))  # includes exact ties and the apex
     z.requires_grad_(True)
     out = net(z)  # row-wise map: the gradient of a column sum is that column's Jacobian row
-    J = torch.stack([torch.autograd.grad(out[:, k].sum(), z, retain_graph=True)[0]
-                     for k in range(out.shape[1])], dim=1).detach()
+    J = torch.stack(
+        [torch.autograd.grad(out[:, k].sum(), z, retain_graph=True)[0] for k in range(out.shape[1])], dim=1
+    ).detach()
     z = z.detach()
     assert torch.isfinite(J).all()
     # Spectral norms never exceed the proven Lipschitz constant.
@@ -154,7 +163,8 @@ def test_load_run_dir_names_a_corrupted_config(tmp_path):
     (tmp_path / "config.json").write_bytes(b"\x00\xffgarbage")
     with pytest.raises(ValueError, match="config.json is not a valid JSON"):
         load_run_dir(tmp_path)
-    (tmp_path / "config.json").write_text('{"preset": "optimal", "eps": "x", "centers": [[0, 0]], '
-                                          '"partition_seeds": [[1, 0]]}')
+    (tmp_path / "config.json").write_text(
+        '{"preset": "optimal", "eps": "x", "centers": [[0, 0]], "partition_seeds": [[1, 0]]}'
+    )
     with pytest.raises(ValueError, match="config.json: invalid optimal-generator configuration"):
         load_run_dir(tmp_path)

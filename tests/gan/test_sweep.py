@@ -14,8 +14,20 @@ from gan.sweep import load_results, load_spec, plot_sweep, run_sweep, t_interval
 from gan.sweep._trial import read_status
 
 # a few milliseconds per step on one core
-TINY = {"steps": 6, "n_critic": 1, "batch_size": 16, "hidden": 8, "depth": 1, "log_every": 2, "eval_every": 3,
-        "eval_samples": 200, "image_every": 0, "ckpt_every": 2, "device": "cpu", "mi_steps": 0}
+TINY = {
+    "steps": 6,
+    "n_critic": 1,
+    "batch_size": 16,
+    "hidden": 8,
+    "depth": 1,
+    "log_every": 2,
+    "eval_every": 3,
+    "eval_samples": 200,
+    "image_every": 0,
+    "ckpt_every": 2,
+    "device": "cpu",
+    "mi_steps": 0,
+}
 
 
 def tiny_spec(**extra):
@@ -60,24 +72,27 @@ sampler_options = {n_clusters = 4}
     assert trials[0].config["latent"] == "gaussian"
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"preset": "mixtur"}, "unknown preset 'mixtur'"),
-    ({"grid": {"latnt_dim": [2]}}, r"\[grid\]: unknown config key 'latnt_dim'"),
-    ({"set": {"stepz": 3}}, r"\[set\]: unknown config key 'stepz'"),
-    ({"grid": {"seed": []}}, r"'seed' is an empty list"),
-    ({"grid": {"seed": 3}}, r"'seed' must be a list of values"),
-    ({"grid": {"latent_dim": ["two"]}}, r"trial 'latent_dim=two'.*latent_dim must be an integer"),
-    ({"set": {"steps": 2.5}}, r"steps must be an integer >= 0, got 2.5"),
-    ({"grid": {"seed": [0, 0]}}, r"'seed' repeats a value"),
-    ({"grd": {}}, r"unknown key\(s\) \['grd'\]"),
-    ({"after": {"analyse": True}}, r"\[after\]: unknown key\(s\) \['analyse'\]"),
-    ({"after": {"analyze": {"n_sample": 5}}}, r"\[after.analyze\]: unknown key\(s\) \['n_sample'\]"),
-    ({"resources": {"cpu": 0}}, r"'cpu' must be a number > 0"),
-    ({"run": {"retries": -1}}, r"'retries' must be an integer >= 0"),
-    ({"plot": [{"metric": "wdist", "x": "width"}]}, r"x = 'width' is not a swept key"),
-    ({"variants": [{"name": "a"}, {"name": "a"}]}, "duplicate name 'a'"),
-    ({"set": {"preset": "mnist"}}, "'preset' is set by the top-level key"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"preset": "mixtur"}, "unknown preset 'mixtur'"),
+        ({"grid": {"latnt_dim": [2]}}, r"\[grid\]: unknown config key 'latnt_dim'"),
+        ({"set": {"stepz": 3}}, r"\[set\]: unknown config key 'stepz'"),
+        ({"grid": {"seed": []}}, r"'seed' is an empty list"),
+        ({"grid": {"seed": 3}}, r"'seed' must be a list of values"),
+        ({"grid": {"latent_dim": ["two"]}}, r"trial 'latent_dim=two'.*latent_dim must be an integer"),
+        ({"set": {"steps": 2.5}}, r"steps must be an integer >= 0, got 2.5"),
+        ({"grid": {"seed": [0, 0]}}, r"'seed' repeats a value"),
+        ({"grd": {}}, r"unknown key\(s\) \['grd'\]"),
+        ({"after": {"analyse": True}}, r"\[after\]: unknown key\(s\) \['analyse'\]"),
+        ({"after": {"analyze": {"n_sample": 5}}}, r"\[after.analyze\]: unknown key\(s\) \['n_sample'\]"),
+        ({"resources": {"cpu": 0}}, r"'cpu' must be a number > 0"),
+        ({"run": {"retries": -1}}, r"'retries' must be an integer >= 0"),
+        ({"plot": [{"metric": "wdist", "x": "width"}]}, r"x = 'width' is not a swept key"),
+        ({"variants": [{"name": "a"}, {"name": "a"}]}, "duplicate name 'a'"),
+        ({"set": {"preset": "mnist"}}, "'preset' is set by the top-level key"),
+    ],
+)
 def test_spec_errors_name_the_key(bad, match, tmp_path):
     d = {"preset": "mixture", "set": {"steps": 3}, "grid": {"seed": [0]}}
     d.update(bad)
@@ -206,8 +221,9 @@ def test_resume_after_interruption_equals_uninterrupted(tmp_path, monkeypatch):
     assert read_status(tmp_path / "sw" / "runs" / "seed=1") is None  # not finished, not failed
     assert not (tmp_path / "sw" / "runs" / "seed=2").exists()
     monkeypatch.setattr(gan.training, "train", real)
-    monkeypatch.setattr(gan.training, "train", lambda c, d, **kw: (calls.append((d.name, kw["resume"])),
-                                                                    real(c, d, **kw))[1])
+    monkeypatch.setattr(
+        gan.training, "train", lambda c, d, **kw: (calls.append((d.name, kw["resume"])), real(c, d, **kw))[1]
+    )
     res = run_sweep(spec, tmp_path / "sw", backend="serial", quiet=True)
     assert calls == [("seed=0", False), ("seed=1", False), ("seed=1", True), ("seed=2", False)]
     assert [r["status"] for r in res.rows] == ["done"] * 3
@@ -234,9 +250,11 @@ def test_failed_trial_is_reported_and_others_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(gan.training, "train", fails_for_bad)
     spec = tmp_path / "f.toml"
     lines = [f"{k} = {json.dumps(v)}" for k, v in TINY.items()]
-    spec.write_text('preset = "mixture"\n[set]\n' + "\n".join(lines) + "\n[grid]\nseed = [0]\n"
-                    '[[variants]]\nname = "ok"\n[[variants]]\nname = "bad"\nlr_g = 0.000123\n'
-                    '[run]\nretries = 1\n')
+    spec.write_text(
+        'preset = "mixture"\n[set]\n' + "\n".join(lines) + "\n[grid]\nseed = [0]\n"
+        '[[variants]]\nname = "ok"\n[[variants]]\nname = "bad"\nlr_g = 0.000123\n'
+        "[run]\nretries = 1\n"
+    )
     out = tmp_path / "sw"
     assert main(["sweep", str(spec), "--out", str(out), "--serial"]) == 1
     text = capsys.readouterr().out
@@ -337,7 +355,7 @@ def test_two_trial_sweep_through_ray(tmp_path, monkeypatch):
     # the same numbers as the serial loop (deterministic on CPU; the resumed run bit for bit)
     monkeypatch.delenv("GAN_SWEEP_TEST_FLAG")
     ref = run_sweep(spec, tmp_path / "ref", backend="serial", quiet=True)
-    strip = lambda r: {k: v for k, v in r.items() if k not in ("seconds", "attempts")}
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("seconds", "attempts")}  # noqa: E731
     assert [strip(r) for r in res.rows] == [strip(r) for r in ref.rows]
     # Tune holds the run's checkpoints (markers naming the run directory)
     markers = sorted((tmp_path / "sw" / "tune").glob("*/seed=1/checkpoint_*/marker.json"))

@@ -31,7 +31,7 @@ from gaussiso.testing import assert_estimate_close
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=40)
 
 _X = np.linspace(-12.0, 12.0, 4801)  # trapezoid rule: exponentially accurate for these smooth integrands
-_PHI = np.exp(-_X**2 / 2) / np.sqrt(2 * np.pi)
+_PHI = np.exp(-(_X**2) / 2) / np.sqrt(2 * np.pi)
 
 
 def boundary_measure_closed_form(m, eps):
@@ -156,14 +156,16 @@ def test_corollary_3_6_sharp_hand():
     assert a < 1
     # No cancellation for tiny eps in the far tail.
     assert 1 - bounds.corollary_3_6_sharp(10**6, 2e-12) == pytest.approx(
-        10**6 * 1e-12 * norm.pdf(norm.ppf(1 - 1e-6)), rel=1e-6)
+        10**6 * 1e-12 * norm.pdf(norm.ppf(1 - 1e-6)), rel=1e-6
+    )
 
 
 def test_theorem_3_7_and_tanielian_hand():
     assert bounds.theorem_3_7(4, 0.01, 10.0) == pytest.approx(1 - 0.01 * np.sqrt(4 * np.log(40)), abs=1e-15)
     assert bounds.theorem_3_7(4, 0.01) == pytest.approx(1 - 0.01 * np.sqrt(4 * np.log(4)), abs=1e-15)
     assert bounds.tanielian_2020(100, 0.2) == pytest.approx(
-        np.exp(-0.2**2 / 8) * np.exp(-0.2 * np.sqrt(np.log(100) / 2)), abs=1e-15)
+        np.exp(-(0.2**2) / 8) * np.exp(-0.2 * np.sqrt(np.log(100) / 2)), abs=1e-15
+    )
 
 
 # ---------------------------------------------------------------- the audit's counterexamples
@@ -364,11 +366,13 @@ def test_bounds_hold_for_explicit_generators(m, D, rho, L):
         _, prec = built
         _check_upper(prec, lambda: bounds.corollary_3_6_sharp(m, radii=r, centers=centers_line, lipschitz=L))
         _check_upper(prec, lambda: bounds.corollary_3_6(m, radii=r, centers=centers_line, lipschitz=L))
-        _check_upper(prec, lambda: bounds.corollary_3_6_sharp(m, radii=r, centers=centers_line, lipschitz=L,
-                                                              form="proof"))
+        _check_upper(
+            prec, lambda: bounds.corollary_3_6_sharp(m, radii=r, centers=centers_line, lipschitz=L, form="proof")
+        )
         if m == 2:  # the ramp attains the isoperimetric bound
-            assert prec == pytest.approx(bounds.corollary_3_6_sharp(2, radii=r, centers=centers_line, lipschitz=L),
-                                         abs=1e-12)
+            assert prec == pytest.approx(
+                bounds.corollary_3_6_sharp(2, radii=r, centers=centers_line, lipschitz=L), abs=1e-12
+            )
     # Shrunk projection on equidistant balls (associated with the simplicial cluster).
     assume(r < D / 2 * 0.999)
     X = equidistant_centers(m, m, distance=D)
@@ -434,8 +438,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="disjoint"):
         bounds.corollary_3_6_sharp(2, radii=0.5, centers=[[0.0], [1.0]], lipschitz=1.0)
     with pytest.raises(ValueError, match="Assumption 3.1"):
-        bounds.lemma_3_5(gaussiso.simplicial_cluster(2, 1), radii=[0.6, 0.1], centers=[[0.0], [1.0]],
-                         lipschitz=1.0)
+        bounds.lemma_3_5(gaussiso.simplicial_cluster(2, 1), radii=[0.6, 0.1], centers=[[0.0], [1.0]], lipschitz=1.0)
     with pytest.raises(ValueError, match="eps_min, or centers"):
         bounds.corollary_3_6(3)
     with pytest.raises(ValueError, match="C \\* m > 1"):

@@ -142,8 +142,9 @@ def test_gauss_interval_accuracy():
     for h in (1e-14, 1e-8, 1e-3, 0.02, 0.1, 0.5, 3.0):
         got = gauss_interval(a, h)
         # mpmath too needs the side of 0 where Phi is small (1 - 1e-300 has no 50 digits)
-        ref = np.array([float(mp.ncdf(mp.mpf(x) + h) - mp.ncdf(x) if x < 0 else mp.ncdf(-x) - mp.ncdf(-mp.mpf(x) - h))
-                        for x in a])
+        ref = np.array(
+            [float(mp.ncdf(mp.mpf(x) + h) - mp.ncdf(x) if x < 0 else mp.ncdf(-x) - mp.ncdf(-mp.mpf(x) - h)) for x in a]
+        )
         b = np.maximum(np.abs(a), np.abs(a + h))
         tol = np.where(ref > 1e-300, 4.5e-16 * (8.0 + b * b) * ref, 1e-310)
         assert np.all(np.abs(got - ref) <= tol), (h, got, ref)

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon
 
 import gaussiso
-from gaussiso import Estimate, OptimalGenerator, VoronoiPartition, bounds, modes, planar
-from gaussiso import _numba_cache, _validation
+from gaussiso import Estimate, OptimalGenerator, VoronoiPartition, _numba_cache, _validation, bounds, modes, planar
 from gaussiso._linalg import pairwise_distances
 from gaussiso.testing import simplicial_clusters, voronoi_partitions
 
@@ -29,8 +28,11 @@ _EXPONENTS = st.integers(-299, 299)
 
 
 # ----------------------------------------------------------------------------- seed scales
-@given(p=simplicial_clusters(m=st.integers(2, 5), extra_dims=st.integers(0, 2)), k=_EXPONENTS,
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    p=simplicial_clusters(m=st.integers(2, 5), extra_dims=st.integers(0, 2)),
+    k=_EXPONENTS,
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_scaled_cone_same_cells(p, k, seed):
     """A cone's cells do not depend on the scale: same labels, distances and measures."""
     q = VoronoiPartition(p.seeds * 10.0**k)
@@ -55,8 +57,11 @@ def test_scaled_cone_monte_carlo_cells(k, seed):
     assert np.all(np.abs(est.value - 0.25) <= 5 * est.stderr)  # 5 sigma per cell
 
 
-@given(p=voronoi_partitions(m=st.integers(2, 5), d=st.integers(1, 3)), k=st.integers(-299, 299),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    p=voronoi_partitions(m=st.integers(2, 5), d=st.integers(1, 3)),
+    k=st.integers(-299, 299),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_scaled_partition_covariant(p, k, seed):
     """Vor(c s) = c Vor(s): labels of c z and distances c * dist, at every representable scale."""
     c = 10.0**k
@@ -68,10 +73,11 @@ def test_scaled_partition_covariant(p, k, seed):
     np.testing.assert_array_equal(q.label(z * c), p.label(z))
     # Scaling rounds the seeds (relative 1e-16); a distance to a bisector divides by |s_i - s_j|,
     # so near-degenerate seeds amplify that by cond = max |s| / min |s_i - s_j| (times |z|).
-    sep = min(np.linalg.norm(a - b) for i, a in enumerate(p.seeds) for b in p.seeds[i + 1:])
+    sep = min(np.linalg.norm(a - b) for i, a in enumerate(p.seeds) for b in p.seeds[i + 1 :])
     cond = np.max(np.linalg.norm(p.seeds, axis=1)) / sep * max(1.0, float(np.abs(z).max()))
-    np.testing.assert_allclose(q.boundary_distance(z * c) / c, p.boundary_distance(z), rtol=1e-9 + 1e-14 * cond,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        q.boundary_distance(z * c) / c, p.boundary_distance(z), rtol=1e-9 + 1e-14 * cond, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("scale", [1e-200, 1e-20, 1.0, 1e6, 4e11])
@@ -162,7 +168,7 @@ def test_large_pairwise_distances_keep_their_digits():
     a[1] = a[0] + 1e-9 * rng.standard_normal(200)  # a near-duplicate pair
     d = pairwise_distances(a)
     assert 300 * 300 * 200 > 2**24  # the Gram path was taken
-    ref = np.sqrt((((a[:, None, :] - a[None, :, :]) ** 2).sum(-1)))
+    ref = np.sqrt(((a[:, None, :] - a[None, :, :]) ** 2).sum(-1))
     np.testing.assert_allclose(d, ref, rtol=1e-13, atol=0)
     assert d[0, 1] == pytest.approx(np.linalg.norm(a[0] - a[1]), rel=1e-12)
 
@@ -181,7 +187,11 @@ BAD_CALLS = [
     (lambda: bounds.lemma_3_5(P3, 0.5, corrected="yes"), TypeError, "corrected must be True or False"),
     (lambda: bounds.lemma_3_5(P3, 0.5, corrected=1), TypeError, "corrected must be True or False"),
     (lambda: planar.gaussian_length(LineString([(0, 0, 0), (1, 0, 5)])), ValueError, "geom must be a 2-D geometry"),
-    (lambda: planar.gaussian_measure_polygon(Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1)])), ValueError, "poly must be a 2-D"),
+    (
+        lambda: planar.gaussian_measure_polygon(Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1)])),
+        ValueError,
+        "poly must be a 2-D",
+    ),
     (lambda: Estimate("x", 0.1, 10, "mc"), TypeError, "Estimate value must be"),
     (lambda: Estimate(float("nan"), 0.1, 10, "mc"), ValueError, "Estimate value must be finite"),
     (lambda: Estimate(0.5, -0.1, 10, "mc"), ValueError, "Estimate stderr must be >= 0"),
@@ -191,9 +201,17 @@ BAD_CALLS = [
     (lambda: G3.on_mode([[0.0, 0.0]], atol=-1), ValueError, "atol must be >= 0"),
     (lambda: G3.on_mode([[0.0, 0.0]], atol=float("nan")), ValueError, "atol must be a number, got NaN"),
     (lambda: G3.on_mode([[0.0, 0.0]], atol="1e-9"), TypeError, "atol must be a real number"),
-    (lambda: OptimalGenerator(modes.equidistant_centers(3, 2) * 1e305, 0.5, latent_dim=2), ValueError, "centers must have coordinates"),
+    (
+        lambda: OptimalGenerator(modes.equidistant_centers(3, 2) * 1e305, 0.5, latent_dim=2),
+        ValueError,
+        "centers must have coordinates",
+    ),
     (lambda: gaussiso.cell_measures(P3, method=np.array(["mc", "exact"])), TypeError, "method must be one of"),
-    (lambda: OptimalGenerator(modes.equidistant_centers(3, 2), 0.5, latent_dim=2, rule=["eq8"]), TypeError, "rule must be one of"),
+    (
+        lambda: OptimalGenerator(modes.equidistant_centers(3, 2), 0.5, latent_dim=2, rule=["eq8"]),
+        TypeError,
+        "rule must be one of",
+    ),
     (lambda: planar.cell_measures(P3, radius=1e50), ValueError, "radius must be <="),
 ]
 
@@ -204,8 +222,9 @@ def test_bad_call_clear_error(call, exc, match):
         call()
 
 
-_BAD_VALUES = st.sampled_from([None, float("nan"), float("inf"), -1.0, "0.5", True, 1 + 2j, object(),
-                               [[1.0, float("nan")]], np.array([1 + 1j])])
+_BAD_VALUES = st.sampled_from(
+    [None, float("nan"), float("inf"), -1.0, "0.5", True, 1 + 2j, object(), [[1.0, float("nan")]], np.array([1 + 1j])]
+)
 _TARGETS = {
     "seeds": lambda v: VoronoiPartition(v),
     "z": lambda v: P3.label(v),
@@ -255,8 +274,12 @@ def test_cache_dir_choice_with_access_mocked(tmp_path):
 
 
 def _nobody_available():
-    return (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None
-            and sys.platform.startswith("linux"))
+    return (
+        hasattr(os, "geteuid")
+        and os.geteuid() == 0
+        and shutil.which("setpriv") is not None
+        and sys.platform.startswith("linux")
+    )
 
 
 @pytest.mark.slow
@@ -270,29 +293,39 @@ def test_import_with_read_only_package_and_home(tmp_path):
     from pathlib import Path
 
     root = Path(root)
-    shutil.copytree(os.path.dirname(gaussiso.__file__), root / "gaussiso",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for dirpath, dirnames, filenames in os.walk(root):
+    shutil.copytree(os.path.dirname(gaussiso.__file__), root / "gaussiso", ignore=shutil.ignore_patterns("__pycache__"))
+    for dirpath, _dirnames, filenames in os.walk(root):
         os.chmod(dirpath, 0o755)
         for f in filenames:
             os.chmod(os.path.join(dirpath, f), 0o644)
     env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(root)}
-    code = ("import gaussiso, numpy as np; "
-            "p = gaussiso.VoronoiPartition([[1.0, 0.0], [-1.0, 0.2], [0.0, 2.0]]); "
-            "e = gaussiso.cell_measures(p, n_samples=1000, rng=0); print(round(float(e.value.sum()), 12))")
-    out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c", code],
-                         env=env, cwd="/", capture_output=True, text=True, timeout=600)
+    code = (
+        "import gaussiso, numpy as np; "
+        "p = gaussiso.VoronoiPartition([[1.0, 0.0], [-1.0, 0.2], [0.0, 2.0]]); "
+        "e = gaussiso.cell_measures(p, n_samples=1000, rng=0); print(round(float(e.value.sum()), 12))"
+    )
+    out = subprocess.run(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c", code],
+        env=env,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     shutil.rmtree(root, ignore_errors=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "1.0"
 
 
-@pytest.mark.parametrize("call", [
-    lambda: modes.equidistant_centers(3, 10**12),
-    lambda: modes.aligned_centers(10**12, 2),
-    lambda: modes.random_centers(3, 10**12),
-    lambda: OptimalGenerator(modes.equidistant_centers(3, 2), 0.5, latent_dim=10**12),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: modes.equidistant_centers(3, 10**12),
+        lambda: modes.aligned_centers(10**12, 2),
+        lambda: modes.random_centers(3, 10**12),
+        lambda: OptimalGenerator(modes.equidistant_centers(3, 2), 0.5, latent_dim=10**12),
+    ],
+)
 def test_mode_layouts_refuse_what_cannot_fit(call):
     with pytest.raises(MemoryError, match=r"\(m=\d+, (dim|d)=\d+\) would need about .* GiB"):
         call()

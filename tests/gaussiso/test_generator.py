@@ -4,7 +4,8 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import ndtr
 
 import gaussiso
@@ -12,9 +13,8 @@ from gaussiso._generator import _cone_distances
 from gaussiso.modes import equidistant_centers, random_centers
 from gaussiso.testing import assert_estimate_close
 
-
 _X = np.linspace(-12.0, 12.0, 4801)  # trapezoid rule: exponentially accurate for these smooth integrands
-_PHI = np.exp(-_X**2 / 2) / np.sqrt(2 * np.pi)
+_PHI = np.exp(-(_X**2) / 2) / np.sqrt(2 * np.pi)
 
 
 def boundary_measure_closed_form(m, eps):
@@ -184,10 +184,18 @@ def test_cone_distance_matches_partition_geometry():
     dist = _cone_distances(G.simplex_coordinates(z))
     for zi, di in zip(z, dist):
         for j in range(m):
-            cons = [{"type": "ineq", "fun": (lambda x, k=k: np.sum((x - S[k]) ** 2) - np.sum((x - S[j]) ** 2))}
-                    for k in range(m) if k != j]
-            res = minimize(lambda x: np.sum((x - zi) ** 2), S[j] * 2.0, constraints=cons, method="SLSQP",
-                           options={"ftol": 1e-15, "maxiter": 500})
+            cons = [
+                {"type": "ineq", "fun": (lambda x, k=k: np.sum((x - S[k]) ** 2) - np.sum((x - S[j]) ** 2))}  # noqa: B023
+                for k in range(m)
+                if k != j
+            ]
+            res = minimize(
+                lambda x: np.sum((x - zi) ** 2),  # noqa: B023
+                S[j] * 2.0,
+                constraints=cons,
+                method="SLSQP",
+                options={"ftol": 1e-15, "maxiter": 500},
+            )
             assert np.sqrt(res.fun) == pytest.approx(di[j], abs=1e-6)
 
 
@@ -274,8 +282,9 @@ def test_bad_input():
     with pytest.raises(ValueError, match="coincide"):
         gaussiso.OptimalGenerator(np.array([[0.0, 0], [0, 0], [1, 1]]), 0.5, latent_dim=2)
     with pytest.raises(ValueError, match="simplicial"):
-        gaussiso.OptimalGenerator(X, 0.5, latent_dim=2,
-                                  partition=gaussiso.VoronoiPartition([[1.0, 0], [0, 1], [-3, -3]]))
+        gaussiso.OptimalGenerator(
+            X, 0.5, latent_dim=2, partition=gaussiso.VoronoiPartition([[1.0, 0], [0, 1], [-3, -3]])
+        )
     with pytest.raises(ValueError, match="partition must have"):
         gaussiso.OptimalGenerator(X, 0.5, latent_dim=3, partition=gaussiso.simplicial_cluster(3, 2))
     with pytest.raises(TypeError, match="partition"):
@@ -295,8 +304,13 @@ def test_bad_input():
 
 
 @settings(max_examples=15)  # cost: 300 generator evaluations per example
-@given(seed=st.integers(0, 2**31 - 1), m=st.integers(2, 6), extra=st.integers(0, 3),
-       eps=st.floats(0.05, 2.0), rule=st.sampled_from(["eq8", "projection"]))
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    m=st.integers(2, 6),
+    extra=st.integers(0, 3),
+    eps=st.floats(0.05, 2.0),
+    rule=st.sampled_from(["eq8", "projection"]),
+)
 def test_properties(seed, m, extra, eps, rule):
     """Random rotated clusters and random centres: deep points map exactly to their centre,
     weights lie in the simplex, and close pairs respect the proven Lipschitz constant."""

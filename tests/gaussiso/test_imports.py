@@ -70,7 +70,7 @@ def test_no_import_cycle_and_nothing_from_init():
         stack.append(u)
         for v in sorted(graph[u]):
             if state.get(v) == "open":
-                cycle = stack[stack.index(v):] + [v]
+                cycle = stack[stack.index(v) :] + [v]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if v not in state:
                 visit(v)
@@ -91,8 +91,10 @@ def test_the_static_check_sees_cycles_and_init_imports(tmp_path, monkeypatch):
     monkeypatch.setattr(mod, "MODULES", ["a", "b"])
     assert _import_edges("a") == ({"b"}, [])
     assert _import_edges("b") == ({"a"}, ["OptimalGenerator"])
-    for content, message in [("from .a import f\n", "import cycle: a -> b -> a"),
-                             ("from . import OptimalGenerator\n", "from gaussiso/__init__.py")]:
+    for content, message in [
+        ("from .a import f\n", "import cycle: a -> b -> a"),
+        ("from . import OptimalGenerator\n", "from gaussiso/__init__.py"),
+    ]:
         (tmp_path / "b.py").write_text(content)
         try:
             test_no_import_cycle_and_nothing_from_init()
@@ -130,7 +132,9 @@ print(json.dumps(sorted(m for m in ("torch", "matplotlib", "hypothesis") if m in
 def test_each_module_imports_on_its_own():
     proc = subprocess.run(
         [sys.executable, "-c", _ISOLATED, str(PKG_DIR), json.dumps(MODULES)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -215,8 +215,10 @@ def test_reproducible_and_thread_independent():
     np.testing.assert_array_equal(cc.value, gaussiso.cell_measures(p, n_samples=5000, rng=5).value)
     g1 = np.random.default_rng(7)
     g2 = np.random.default_rng(7)
-    assert gaussiso.gaussian_perimeter(p, method="mc", n_samples=2000, rng=g1).value == \
-        gaussiso.gaussian_perimeter(p, method="mc", n_samples=2000, rng=g2).value
+    assert (
+        gaussiso.gaussian_perimeter(p, method="mc", n_samples=2000, rng=g1).value
+        == gaussiso.gaussian_perimeter(p, method="mc", n_samples=2000, rng=g2).value
+    )
 
 
 # ----------------------------------------------------------------------------- rtol
@@ -264,7 +266,11 @@ def test_bad_inputs():
         gaussiso.cell_measures([[1, 0], [0, 1]])
     with pytest.raises(TypeError, match="VoronoiPartition"):
         gaussiso.gaussian_perimeter(None)
-    for f, args in ((gaussiso.eps_boundary_measure, (p, 0.1)), (gaussiso.cell_measures, (p,)), (gaussiso.gaussian_perimeter, (p,))):
+    for f, args in (
+        (gaussiso.eps_boundary_measure, (p, 0.1)),
+        (gaussiso.cell_measures, (p,)),
+        (gaussiso.gaussian_perimeter, (p,)),
+    ):
         with pytest.raises(ValueError, match=r"method must be one of \['auto', 'exact', 'mc'"):
             f(*args, method="quadrature")
         with pytest.raises(ValueError, match="n_samples must be >= 1"):
@@ -334,8 +340,9 @@ def test_eps_array_monte_carlo_uses_the_same_points_for_every_eps(method):
             assert arr.value[i] == pytest.approx(one.value, rel=1e-12)
             assert arr.stderr[i] == pytest.approx(one.stderr, rel=1e-9)
     brute = [_brute(NONCONE, e, 100_000, 8) for e in eps]
-    assert_estimate_close(arr, gaussiso.Estimate(np.array([b[0] for b in brute]),
-                                                 np.array([b[1] for b in brute]), 100_000, "mc"))
+    assert_estimate_close(
+        arr, gaussiso.Estimate(np.array([b[0] for b in brute]), np.array([b[1] for b in brute]), 100_000, "mc")
+    )
 
 
 @pytest.mark.parametrize(
@@ -397,4 +404,7 @@ def test_auto_takes_the_planar_exact_route_in_reduced_dimension_two_or_less():
     mc = gaussiso.eps_boundary_measure(col, 0.2, method="mc-lines", n_samples=20000, rng=0)
     assert_estimate_close(mc, ec)
     # Reduced dimension 3 or more and not simplicial: the RQMC estimator.
-    assert gaussiso.gaussian_perimeter(gaussiso.VoronoiPartition(NONCONE), n_samples=2048, rng=0).method in ("rqmc", "mc-facet-lines")
+    assert gaussiso.gaussian_perimeter(gaussiso.VoronoiPartition(NONCONE), n_samples=2048, rng=0).method in (
+        "rqmc",
+        "mc-facet-lines",
+    )

@@ -143,9 +143,12 @@ def test_candidate_perimeters_against_planar_geometry():
         r = math.sqrt(-2 * math.log(1 - 1 / m))
         circle = Point(0, 0).buffer(r, quad_segs=4096).exterior
         assert abs(planar.gaussian_measure_polygon(Point(0, 0).buffer(r, quad_segs=4096)) - 1 / m) < 1e-6
-        rays = sum(planar.gaussian_length(LineString([(r * math.cos(a), r * math.sin(a)),
-                                                      (40 * math.cos(a), 40 * math.sin(a))]))
-                   for a in 2 * math.pi * np.arange(m - 1) / (m - 1))
+        rays = sum(
+            planar.gaussian_length(
+                LineString([(r * math.cos(a), r * math.sin(a)), (40 * math.cos(a), 40 * math.sin(a))])
+            )
+            for a in 2 * math.pi * np.arange(m - 1) / (m - 1)
+        )
         assert abs(planar.gaussian_length(circle) + rays - c["disc"]) < 1e-6
 
 
@@ -190,15 +193,18 @@ def test_optimal_partition_reproducible():
     np.testing.assert_array_equal(a.start_values, b.start_values)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"m": 1, "d": 2}, "m must be >= 2"),
-    ({"m": 3, "d": 4}, "d must be <= 3"),
-    ({"m": 3, "d": 2, "objective": "area"}, "objective"),
-    ({"m": 3, "d": 2, "objective": "eps-boundary"}, "eps is required"),
-    ({"m": 3, "d": 2, "weights": [0.5, 0.5, 0.5]}, "weights"),
-    ({"m": 3, "d": 3, "method": "mbo"}, "method='mbo'"),
-    ({"m": 3, "d": 2, "n_starts": 0}, "n_starts"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"m": 1, "d": 2}, "m must be >= 2"),
+        ({"m": 3, "d": 4}, "d must be <= 3"),
+        ({"m": 3, "d": 2, "objective": "area"}, "objective"),
+        ({"m": 3, "d": 2, "objective": "eps-boundary"}, "eps is required"),
+        ({"m": 3, "d": 2, "weights": [0.5, 0.5, 0.5]}, "weights"),
+        ({"m": 3, "d": 3, "method": "mbo"}, "method='mbo'"),
+        ({"m": 3, "d": 2, "n_starts": 0}, "n_starts"),
+    ],
+)
 def test_optimal_partition_validation(kwargs, match):
     m, d = kwargs.pop("m"), kwargs.pop("d")
     with pytest.raises(ValueError, match=match):
@@ -212,8 +218,9 @@ def test_threshold_dynamics_reaches_the_measures_and_lowers_the_energy():
     # sectors, a symmetric stationary configuration, do not move at all on the grid), which is why
     # optimal_partition starts it from the best power diagram
     start = gaussiso.VoronoiPartition(np.random.default_rng(3).standard_normal((5, 2)))
-    sectors = gaussiso.VoronoiPartition(np.stack([np.cos(2 * np.pi * np.arange(5) / 5),
-                                                  np.sin(2 * np.pi * np.arange(5) / 5)], axis=1))
+    sectors = gaussiso.VoronoiPartition(
+        np.stack([np.cos(2 * np.pi * np.arange(5) / 5), np.sin(2 * np.pi * np.arange(5) / 5)], axis=1)
+    )
     t = 0.03
     g = mbo_grid_partition(5, np.full(5, 0.2), start.label, n_grid=128, t=t)
     meas = np.bincount(g["labels"].ravel(), weights=g["weights"].ravel(), minlength=5)

@@ -111,9 +111,9 @@ def test_polygon_with_hole_and_multipolygon():
     flipped = Polygon(list(poly.exterior.coords)[::-1], [list(r.coords) for r in poly.interiors])
     assert abs(pl.gaussian_measure_polygon(flipped) - expected) < TOL
     mp = MultiPolygon([box(-3, -1, -2, 1), box(1, 0, 2, 5)])
-    exp2 = (norm.cdf(-2) - norm.cdf(-3)) * (norm.cdf(1) - norm.cdf(-1)) + (
-        norm.cdf(2) - norm.cdf(1)
-    ) * (norm.cdf(5) - 0.5)
+    exp2 = (norm.cdf(-2) - norm.cdf(-3)) * (norm.cdf(1) - norm.cdf(-1)) + (norm.cdf(2) - norm.cdf(1)) * (
+        norm.cdf(5) - 0.5
+    )
     assert abs(pl.gaussian_measure_polygon(mp) - exp2) < TOL
     # Lines and points in a collection have measure zero.
     gc = GeometryCollection([box(1, 0, 2, 5), LineString([(0, 0), (1, 1)]), Point(0, 0)])
@@ -173,7 +173,11 @@ def _eps_boundary_simplicial(m: int, eps: float) -> float:
     # The integrand is below 1e-300 outside [-40, 40].
     val = integrate.quad(
         lambda x: math.exp(-0.5 * x * x) * INV_SQRT_2PI * ndtr(x - math.sqrt(2) * eps) ** (m - 1),
-        -40.0, 40.0, epsabs=1e-15, epsrel=1e-13, limit=200,
+        -40.0,
+        40.0,
+        epsabs=1e-15,
+        epsrel=1e-13,
+        limit=200,
     )[0]
     return 1.0 - m * val
 
@@ -270,7 +274,6 @@ def test_non_cone_against_monte_carlo(seed, m):
         assert abs(q_hat - exact) < 5 * math.sqrt(exact * (1 - exact) / n), (eps, q_hat, exact)
 
 
-
 @pytest.mark.parametrize("kind", ["simplicial", "non-cone"])
 def test_namesakes_at_top_level_agree(kind):
     """The planar functions and their top-level counterparts (documented side by side in the
@@ -300,6 +303,7 @@ def test_namesakes_at_top_level_agree(kind):
         pl.eps_boundary_measure(part, 0.2, method="mc")
     with pytest.raises(TypeError, match="radius"):
         gaussiso.eps_boundary_measure(part, 0.2, radius=5.0)
+
 
 def test_cells_geometry_and_interfaces():
     part = _random_partition(3, 6)
@@ -348,7 +352,9 @@ def test_eps_boundary_matches_buffer_construction():
         total = 0.0
         for i in range(part.m):
             others = unary_union([c for j, c in enumerate(cells) if j != i])
-            total += pl.gaussian_measure_polygon(others.buffer(eps, quad_segs=32).difference(others).intersection(cells[i]))
+            total += pl.gaussian_measure_polygon(
+                others.buffer(eps, quad_segs=32).difference(others).intersection(cells[i])
+            )
         exact = pl.eps_boundary_measure(part, eps)
         assert abs(total - exact.value) < 1e-12
         assert abs(pl.gaussian_measure_polygon(pl.eps_boundary(part, eps)) - exact.value) < 1e-12

@@ -73,8 +73,7 @@ def test_plot_eps_boundary_band_is_the_exact_region():
     # the path's polygons (with holes) have the area of the exact eps-boundary in the view
     geom = planar.eps_boundary(p, 0.3, radius=3.0)
     polys = band.get_path().to_polygons(closed_only=True)
-    signed = sum(0.5 * (np.dot(q[:, 0], np.roll(q[:, 1], -1)) - np.dot(q[:, 1], np.roll(q[:, 0], -1)))
-                 for q in polys)
+    signed = sum(0.5 * (np.dot(q[:, 0], np.roll(q[:, 1], -1)) - np.dot(q[:, 1], np.roll(q[:, 0], -1))) for q in polys)
     assert signed == pytest.approx(geom.area, rel=1e-12)
     # points inside the deep interior are outside the band, points near an interface inside
     path = band.get_path()
@@ -117,8 +116,9 @@ def test_plot_eps_curve_exact_and_mc():
     q = gaussiso.VoronoiPartition([[1.0, 0.0], [-1.0, 0.5], [0.0, 2.0]])
     ax = plot_eps_curve(q, eps, ax=ax, n_samples=2000, rng=0, label="mc")
     assert len(ax.lines) == 2 and len(ax.collections) == 2
-    mc = [gaussiso.eps_boundary_measure(q, e, n_samples=2000, rng=g)
-          for g in [np.random.default_rng(0)] for e in eps]  # the same generator, in order
+    mc = [
+        gaussiso.eps_boundary_measure(q, e, n_samples=2000, rng=g) for g in [np.random.default_rng(0)] for e in eps
+    ]  # the same generator, in order
     np.testing.assert_array_equal(ax.lines[-1].get_ydata(), [m.value for m in mc])
     with pytest.raises(ValueError, match="eps must be positive"):
         plot_eps_curve(p, [0.1, -0.1])
@@ -128,8 +128,9 @@ def test_plot_perimeter_vs_m():
     ax = plot_perimeter_vs_m([2, 3, 5])
     np.testing.assert_allclose(ax.lines[-1].get_xdata(), [2, 3, 5])
     np.testing.assert_allclose(ax.lines[-1].get_ydata()[0], 1 / np.sqrt(2 * np.pi), rtol=1e-12)
-    ax = plot_perimeter_vs_m([2, 3], ax=ax, method="mc", n_samples=2000, rng=1,
-                             partition=lambda m: gaussiso.simplicial_cluster(m, m, rng=m))
+    ax = plot_perimeter_vs_m(
+        [2, 3], ax=ax, method="mc", n_samples=2000, rng=1, partition=lambda m: gaussiso.simplicial_cluster(m, m, rng=m)
+    )
     assert len(ax.lines) == 2
     with pytest.raises(TypeError, match="callable"):
         plot_perimeter_vs_m([2], partition=3)

@@ -72,9 +72,11 @@ def test_mc_estimators_agree(p, rseed):
 
 
 @settings(max_examples=15)  # cost: one quadrature and 4000 Monte Carlo points per example
-@given(simplicial_clusters(m=st.integers(2, 6), extra_dims=st.integers(0, 3),
-                           scale=st.floats(0.1, 10.0)),
-       st.floats(0.01, 1.0), seeds())
+@given(
+    simplicial_clusters(m=st.integers(2, 6), extra_dims=st.integers(0, 3), scale=st.floats(0.1, 10.0)),
+    st.floats(0.01, 1.0),
+    seeds(),
+)
 def test_simplicial_exact_is_rotation_and_scale_invariant(p, eps, seed):
     """The exact value (computed from the seeds' geometry) matches Monte Carlo on the
     rotated, scaled, embedded cluster within 5 standard errors."""

@@ -4,7 +4,6 @@ Monte Carlo checks use fixed seeds and a 5-standard-error tolerance (assert_esti
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -13,7 +12,8 @@ from scipy.stats import qmc
 
 import gaussiso
 from gaussiso import _kernels as K
-from gaussiso import _qmc, _qmc_kernels as QK
+from gaussiso import _qmc
+from gaussiso import _qmc_kernels as QK
 from gaussiso._simplex_exact import simplex_eps_boundary, simplex_perimeter
 from gaussiso.testing import assert_estimate_close
 
@@ -177,10 +177,10 @@ def test_rqmc_intervals_cover_the_exact_values():
     p = gaussiso.simplicial_cluster(m, d, rng=0)
     eps = np.array([0.05, 0.5, 2.0])
     exact = np.array([simplex_eps_boundary(m, e)[0] for e in eps])
-    hits = _coverage(lambda r: gaussiso.eps_boundary_measure(p, eps, method="rqmc", n_samples=256,
-                                                            rng=1000 + r), exact, 200)
+    hits = _coverage(
+        lambda r: gaussiso.eps_boundary_measure(p, eps, method="rqmc", n_samples=256, rng=1000 + r), exact, 200
+    )
     assert np.all((hits >= 180) & (hits <= 198)), hits
     per = simplex_perimeter(m)[0]
-    hp = _coverage(lambda r: gaussiso.gaussian_perimeter(p, method="rqmc", n_samples=256,
-                                                        rng=5000 + r), per, 200)
+    hp = _coverage(lambda r: gaussiso.gaussian_perimeter(p, method="rqmc", n_samples=256, rng=5000 + r), per, 200)
     assert 180 <= hp <= 198, hp

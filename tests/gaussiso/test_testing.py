@@ -53,8 +53,7 @@ def test_rotations_are_haar():
         assert_estimate_close(Estimate(y.mean(), y.std() / np.sqrt(len(y)), len(y), "mc"), mean)
 
 
-@given(simplicial_clusters(m=st.integers(2, 6), extra_dims=st.integers(0, 3),
-                           scale=st.floats(0.1, 10.0)))
+@given(simplicial_clusters(m=st.integers(2, 6), extra_dims=st.integers(0, 3), scale=st.floats(0.1, 10.0)))
 def test_simplicial_clusters_are_simplicial(p):
     assert p.is_cone and 2 <= p.m <= p.d + 1 <= p.m + 3
     S = p.seeds
@@ -146,8 +145,9 @@ def test_optimal_generators_match_the_library(gen):
     G = gen.generator
     assert isinstance(G, gaussiso.OptimalGenerator)
     assert gen.lipschitz == G.lipschitz_constant and gen.partition is G.partition
-    assert gen.exact_precision == pytest.approx(1 - gaussiso.eps_boundary_measure(
-        G.partition, gen.eps, method="exact").value, abs=1e-15)
+    assert gen.exact_precision == pytest.approx(
+        1 - gaussiso.eps_boundary_measure(G.partition, gen.eps, method="exact").value, abs=1e-15
+    )
     if gen.lipschitz_is_exact:  # projection rule, equidistant modes: D / (2 eps)
         D = np.linalg.norm(gen.centers[0] - gen.centers[1])
         assert gen.lipschitz == pytest.approx(D / (2 * gen.eps), rel=1e-9)
@@ -253,8 +253,9 @@ _BLOCK = textwrap.dedent("""
 
 def _run(code):
     env = dict(os.environ)
-    return subprocess.run([sys.executable, "-c", _BLOCK + textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", _BLOCK + textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_import_without_hypothesis():
