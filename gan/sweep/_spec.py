@@ -369,7 +369,8 @@ def _expand(spec: SweepSpec) -> list[Trial]:
         vset = {k: x for k, x in variant.items() if k != "name"}
         for values in itertools.product(*(spec.grid[k] for k in keys)):
             params = ({"variant": vname} if vname is not None else {}) | dict(zip(keys, values))
-            d = _merge(_merge(_merge(PRESETS[spec.preset], spec.set), vset), dict(zip(keys, values)))
+            base = {**PRESETS[spec.preset].settings, "preset": spec.preset}  # a Preset: its settings
+            d = _merge(_merge(_merge(base, spec.set), vset), dict(zip(keys, values)))
             label = ",".join(f"{k}={_fmt(v)}" for k, v in params.items() if k != "variant")
             tname = "-".join(x for x in (vname, label) if x) or "run"
             where = f"trial {tname!r}"

@@ -37,6 +37,12 @@ def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, n
     return G, MLPCritic(dim, cfg.hidden, cfg.depth)
 
 
+def _mlp_image_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
+    G, D = _mlp_networks(cfg, latent_dim, data_shape)
+    G = MLPGenerator(latent_dim, math.prod(data_shape), cfg.hidden, cfg.depth, out_shape=data_shape, tanh=True)
+    return G, D
+
+
 def _mnist_conv_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
     return MNISTGenerator(latent_dim, cfg.width), MNISTCritic(cfg.width)
 
@@ -48,6 +54,7 @@ def _resnet_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module
 # the ``networks`` name of a preset -> builder(cfg, latent_dim, data_shape) -> (G, D)
 NETWORKS: dict[str, Callable] = {
     "mlp": _mlp_networks,  # hidden, depth; any data shape (flattened)
+    "mlp-image": _mlp_image_networks,  # the same, tanh output (images in [-1, 1])
     "mnist-conv": _mnist_conv_networks,  # Table 4, width
     "resnet": _resnet_networks,  # Table 5, width
 }

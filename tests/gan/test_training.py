@@ -339,7 +339,8 @@ def test_cifar10_preset_runs_at_tiny_width(tmp_path, monkeypatch):
 def test_mi_epochs_counts_real_batches(tmp_path):
     # 5,000 offline digits, batch 250, 2 critic steps: one epoch = 10 generator steps
     cfg = preset_config("mnist", device="cpu", width=1 / 16, batch_size=250, steps=0, mi_epochs=1.5,
-                        latent="simplicial", sampler_options={"n_clusters": 3}, image_every=0)  # fmt: skip
+                        latent="simplicial", sampler_options={"n_clusters": 3}, image_every=0,
+                        data_options={"offline": True})  # fmt: skip
     assert cfg.n_critic == 2
     train(cfg, tmp_path / "r", quiet=True)
     assert json.loads((tmp_path / "r" / "config.json").read_text())["resolved"]["mi_steps"] == 15
