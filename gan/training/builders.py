@@ -25,7 +25,7 @@ __all__ = ["NETWORKS", "build_networks", "build_sampler", "build_mi_head"]
 S_INIT, S_LATENT, S_DATA, S_INTERP, S_FIT, S_EVAL = range(6)
 
 
-def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
+def _mlp_networks(cfg, latent_dim: int, data_shape: tuple, tanh: bool = False) -> tuple[nn.Module, nn.Module]:
     from gan._preflight import check_fits
 
     dim = math.prod(data_shape)
@@ -33,14 +33,12 @@ def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, n
     params = (latent_dim + dim + 2) * h + 2 * (cfg.depth - 1) * h * h + dim * h  # G and D, weights
     # weights, gradients and Adam's two moments, float32
     check_fits(16 * params, f"networks with hidden={h}, depth={cfg.depth} ({params:.3g} weights)")
-    G = MLPGenerator(latent_dim, dim, cfg.hidden, cfg.depth, out_shape=data_shape)
+    G = MLPGenerator(latent_dim, dim, cfg.hidden, cfg.depth, out_shape=data_shape, tanh=tanh)
     return G, MLPCritic(dim, cfg.hidden, cfg.depth)
 
 
 def _mlp_image_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
-    G, D = _mlp_networks(cfg, latent_dim, data_shape)
-    G = MLPGenerator(latent_dim, math.prod(data_shape), cfg.hidden, cfg.depth, out_shape=data_shape, tanh=True)
-    return G, D
+    return _mlp_networks(cfg, latent_dim, data_shape, tanh=True)
 
 
 def _mnist_conv_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
