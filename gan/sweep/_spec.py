@@ -369,18 +369,18 @@ def _expand(spec: SweepSpec) -> list[Trial]:
         vset = {k: x for k, x in variant.items() if k != "name"}
         for values in itertools.product(*(spec.grid[k] for k in keys)):
             params = ({"variant": vname} if vname is not None else {}) | dict(zip(keys, values))
-            base = {**PRESETS[spec.preset].settings, "preset": spec.preset}  # a Preset: its settings
+            base = {"preset": spec.preset, **PRESETS[spec.preset].settings}
             d = _merge(_merge(_merge(base, spec.set), vset), dict(zip(keys, values)))
             label = ",".join(f"{k}={_fmt(v)}" for k, v in params.items() if k != "variant")
             tname = "-".join(x for x in (vname, label) if x) or "run"
             where = f"trial {tname!r}"
+            if d.get("preset") != spec.preset:
+                raise ValueError(f"sweep spec, {where}: 'preset' is set by the top-level key, not by "
+                                 f"[set]/[grid]/[[variants]]")
             try:
                 cfg = TrainConfig.from_dict(d)
             except (TypeError, ValueError) as e:
                 raise ValueError(f"sweep spec, {where}: {e}") from None
-            if cfg.preset != spec.preset:
-                raise ValueError(f"sweep spec, {where}: 'preset' is set by the top-level key, not by "
-                                 f"[set]/[grid]/[[variants]]")
             if tname in names:
                 raise ValueError(f"sweep spec: two trials are named {tname!r}; give the variants distinct names")
             names.add(tname)
