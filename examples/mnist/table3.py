@@ -39,8 +39,9 @@ MODELS = (
 
 
 def main(argv=None) -> int:
-    ap = mnist_parser(__doc__, "out/table3", "generator steps per model (default 80000)",
-                      "samples per side (default 10000)")
+    ap = mnist_parser(
+        __doc__, "out/table3", "generator steps per model (default 80000)", "samples per side (default 10000)"
+    )
     ap.add_argument("--jbt-keep", type=float, default=0.9, help="share of latents JBT keeps")
     args = ap.parse_args(argv)
     from gan.latents import jacobian_truncation
@@ -54,23 +55,41 @@ def main(argv=None) -> int:
     rows = []
     for name, latent, opts in MODELS:
         print(f"[table3] training {name}", flush=True)
-        run, secs = train_run(out / f"run_{latent}", latent=latent, sampler_options=opts, latent_dim=args.latent_dim,
-                              seed=args.seed, device=args.device, data_root=args.data_root, quick=args.quick,
-                              overrides=settings(args.quick, args))
+        run, secs = train_run(
+            out / f"run_{latent}",
+            latent=latent,
+            sampler_options=opts,
+            latent_dim=args.latent_dim,
+            seed=args.seed,
+            device=args.device,
+            data_root=args.data_root,
+            quick=args.quick,
+            overrides=settings(args.quick, args),
+        )
         with torch.no_grad():
             z = run.sampler.sample(n_eval, device=run.device).z
-        rows.append({"model": name, "train_seconds": secs, "steps": run.step,
-                     **metrics(real, features(clf, generate(run, z)))})
+        rows.append(
+            {"model": name, "train_seconds": secs, "steps": run.step, **metrics(real, features(clf, generate(run, z)))}
+        )
         if latent == "gaussian":
             print("[table3] JBT on the baseline", flush=True)
-            zj = jacobian_truncation(run.generator, run.sampler, n_eval, keep=args.jbt_keep, device=run.device,
-                                     seed=args.seed).z
-            rows.append({"model": f"baseline + JBT (keep {args.jbt_keep:.0%})", "train_seconds": 0.0,
-                         "steps": run.step, **metrics(real, features(clf, generate(run, zj)))})
+            zj = jacobian_truncation(
+                run.generator, run.sampler, n_eval, keep=args.jbt_keep, device=run.device, seed=args.seed
+            ).z
+            rows.append(
+                {
+                    "model": f"baseline + JBT (keep {args.jbt_keep:.0%})",
+                    "train_seconds": 0.0,
+                    "steps": run.step,
+                    **metrics(real, features(clf, generate(run, zj))),
+                }
+            )
     md = ["| model | FID | precision | recall | density | coverage |", "|---|---|---|---|---|---|"]
     for r in rows:
-        md.append(f"| {r['model']} | {r['fid']:.2f} | {100 * r['precision']:.1f} | {100 * r['recall']:.1f} | "
-                  f"{100 * r['density']:.1f} | {100 * r['coverage']:.1f} |")
+        md.append(
+            f"| {r['model']} | {r['fid']:.2f} | {100 * r['precision']:.1f} | {100 * r['recall']:.1f} | "
+            f"{100 * r['density']:.1f} | {100 * r['coverage']:.1f} |"
+        )
     res = {"quick": bool(args.quick), "n_eval": n_eval, "rows": rows, "seconds": time.perf_counter() - t0}
     write(out, "table3", res, md)
     print("\n".join(md))

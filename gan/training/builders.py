@@ -8,7 +8,7 @@ rebuilt exactly as it was trained. Every random draw comes from a generator seed
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ __all__ = ["NETWORKS", "build_networks", "build_sampler", "build_mi_head"]
 S_INIT, S_LATENT, S_DATA, S_INTERP, S_FIT, S_EVAL = range(6)
 
 
-def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
+def _mlp_networks(cfg, latent_dim: int, data_shape: tuple, tanh: bool = False) -> tuple[nn.Module, nn.Module]:
     from gan._preflight import check_fits
 
     dim = math.prod(data_shape)
@@ -33,8 +33,12 @@ def _mlp_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, n
     params = (latent_dim + dim + 2) * h + 2 * (cfg.depth - 1) * h * h + dim * h  # G and D, weights
     # weights, gradients and Adam's two moments, float32
     check_fits(16 * params, f"networks with hidden={h}, depth={cfg.depth} ({params:.3g} weights)")
-    G = MLPGenerator(latent_dim, dim, cfg.hidden, cfg.depth, out_shape=data_shape)
+    G = MLPGenerator(latent_dim, dim, cfg.hidden, cfg.depth, out_shape=data_shape, tanh=tanh)
     return G, MLPCritic(dim, cfg.hidden, cfg.depth)
+
+
+def _mlp_image_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
+    return _mlp_networks(cfg, latent_dim, data_shape, tanh=True)
 
 
 def _mnist_conv_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module, nn.Module]:
@@ -48,6 +52,7 @@ def _resnet_networks(cfg, latent_dim: int, data_shape: tuple) -> tuple[nn.Module
 # the ``networks`` name of a preset -> builder(cfg, latent_dim, data_shape) -> (G, D)
 NETWORKS: dict[str, Callable] = {
     "mlp": _mlp_networks,  # hidden, depth; any data shape (flattened)
+    "mlp-image": _mlp_image_networks,  # the same, tanh output (images in [-1, 1])
     "mnist-conv": _mnist_conv_networks,  # Table 4, width
     "resnet": _resnet_networks,  # Table 5, width
 }
@@ -85,7 +90,9 @@ def build_networks(cfg, latent_dim: int, data_shape) -> tuple[nn.Module, nn.Modu
         data_shape = tuple(data_shape)
     except TypeError:
         raise TypeError(f"data_shape must be a tuple of positive integers, got {data_shape!r}") from None
-    if not data_shape or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in data_shape):
+    if not data_shape or not all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in data_shape
+    ):
         raise ValueError(f"data_shape must be a non-empty tuple of integers >= 1, got {data_shape!r}")
     build = NETWORKS[PRESETS[cfg.preset].networks]
     # building a module draws its default initialisation from torch's global generator;

