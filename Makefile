@@ -70,8 +70,8 @@ figures: $(STAMP)
 	$(PY) -m gan demo --out .figures/demo
 	cp .figures/core/eps_boundary.png .figures/core/perimeter.png .figures/core/bounds.png docs/_static/
 	cp .figures/fig2/figure2.png .figures/fig3/figure3.png docs/_static/
-	cp .figures/demo/mix3_d2/gradient_norm.png docs/_static/demo_mix3_gradient_norm.png
-	cp .figures/demo/mix4_d3/latent_sphere.png docs/_static/demo_mix4_sphere.png
+	cp .figures/demo/runs/mix3_d2/latent_gradient_norm.png docs/_static/demo_mix3_gradient_norm.png
+	cp .figures/demo/runs/mix4_d3/latent_sphere.png docs/_static/demo_mix4_sphere.png
 	rm -rf .figures
 
 clean:

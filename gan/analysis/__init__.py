@@ -73,7 +73,7 @@ from .optimum import (
     fit_simplicial,
 )
 from .probes import ProbeResult, convex_accuracy, fit_logreg, logreg_accuracy
-from .report import analyze_generator, analyze_run, boundary_measure, bounds_at_eps
+from .report import analyze_generator, analyze_run
 from .results import (
     BoundaryMeasure,
     BoundsAtEps,
@@ -87,6 +87,7 @@ from .results import (
     SimplicialSummary,
     ValueSummary,
 )
+from .theory import boundary_measure, bounds_at_eps
 
 __all__ = [
     # run report
