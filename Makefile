@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test test-slow test-examples test-all bench docs lint typecheck build-check figures clean
+.PHONY: install demo test test-slow test-examples test-all bench docs lint typecheck build-check figures figures-optimal clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,13 @@ figures: $(STAMP)
 	cp .figures/demo/runs/mix3_d2/latent_gradient_norm.png docs/_static/demo_mix3_gradient_norm.png
 	cp .figures/demo/runs/mix4_d3/latent_sphere.png docs/_static/demo_mix4_sphere.png
 	rm -rf .figures
+
+# The optimal-partition pictures and tables of docs/optimal_partitions.md (long: about an hour
+# on 2 cores, most of it the 3-D searches).
+figures-optimal: $(STAMP)
+	$(PY) examples/optimal_partitions.py --out .figures/optpart --parts d2 d3
+	cp .figures/optpart/optimal_partitions_d2.png .figures/optpart/optimal_partitions_d3.png .figures/optpart/optimal_partitions_mbo.png docs/_static/
+	cp .figures/optpart/optimal_partitions_d2.json .figures/optpart/optimal_partitions_d3.json docs/_static/optimal_partitions/
 
 clean:
 	rm -rf $(VENV) .numba_cache docs/_build demo_out .pytest_cache dist .build-check .figures
