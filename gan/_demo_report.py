@@ -57,6 +57,13 @@ def pm(x, se, nd=3) -> str:
     return f"{x:.{nd}f} ± {se:.{nd}f}" if se is not None else f"{x:.{nd}f}"
 
 
+def markdown_table(head, rows) -> list[str]:
+    """Lines of a Markdown table: the header ``head`` and one line per row of cell strings."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return lines
+
+
 def row(label: str, kind: str, m: int, d: int, a, *, eps, lip, thm_ok: bool) -> dict:
     """One summary row from a :class:`gan.analysis.RunAnalysis` (``kind``: ``"gan"`` or ``"optimal"``)."""
     b, p = a.bounds, a.precision
@@ -110,29 +117,26 @@ def table(rows) -> list[str]:
         "Thm3.7 ≥",
         "exact 1-γ(∂^ε A*)",
     )
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    for r in rows:
-        lines.append(
-            "| "
-            + " | ".join(
-                [
-                    r["run"],
-                    str(r["m"]),
-                    str(r["latent_dim"]),
-                    pm(r["precision"], r["precision_stderr"]),
-                    pm(r["logreg_accuracy"], r["logreg_accuracy_stderr"]),
-                    pm(r["convex_accuracy"], r["convex_accuracy_stderr"]),
-                    pm(r["simplicial_agreement"], r["simplicial_agreement_stderr"]),
-                    fmt(r["lipschitz_estimate"], 2),
-                    fmt(r["eps"], 4),
-                    fmt(r["corollary_3_6_bound"]),
-                    fmt(r["theorem_3_7_bound"]),
-                    fmt(r["exact_optimal_precision"]),
-                ]
-            )
-            + " |"
-        )
-    return lines
+    return markdown_table(
+        head,
+        (
+            [
+                r["run"],
+                str(r["m"]),
+                str(r["latent_dim"]),
+                pm(r["precision"], r["precision_stderr"]),
+                pm(r["logreg_accuracy"], r["logreg_accuracy_stderr"]),
+                pm(r["convex_accuracy"], r["convex_accuracy_stderr"]),
+                pm(r["simplicial_agreement"], r["simplicial_agreement_stderr"]),
+                fmt(r["lipschitz_estimate"], 2),
+                fmt(r["eps"], 4),
+                fmt(r["corollary_3_6_bound"]),
+                fmt(r["theorem_3_7_bound"]),
+                fmt(r["exact_optimal_precision"]),
+            ]
+            for r in rows
+        ),
+    )
 
 
 def _verdict(r) -> str:
@@ -159,25 +163,22 @@ def theory_table(rows) -> list[str]:
         "proven ≤ at L cert (the test)",
         "verdict",
     )
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    for r in rows:
-        lines.append(
-            "| "
-            + " | ".join(
-                [
-                    r["run"],
-                    pm(r["precision"], r["precision_stderr"]),
-                    fmt(r["support_radius"], 3),
-                    fmt(r["lipschitz_estimate"], 2),
-                    fmt(r["proven_bound_at_estimate"], 4),
-                    "n/a" if r["lipschitz_upper_bound"] is None else f"{r['lipschitz_upper_bound']:.4g}",
-                    fmt(r["proven_bound_at_upper_bound"], 4),
-                    _verdict(r),
-                ]
-            )
-            + " |"
-        )
-    return lines
+    return markdown_table(
+        head,
+        (
+            [
+                r["run"],
+                pm(r["precision"], r["precision_stderr"]),
+                fmt(r["support_radius"], 3),
+                fmt(r["lipschitz_estimate"], 2),
+                fmt(r["proven_bound_at_estimate"], 4),
+                "n/a" if r["lipschitz_upper_bound"] is None else f"{r['lipschitz_upper_bound']:.4g}",
+                fmt(r["proven_bound_at_upper_bound"], 4),
+                _verdict(r),
+            ]
+            for r in rows
+        ),
+    )
 
 
 def _theory_lines(a, L) -> list[str]:

@@ -61,6 +61,39 @@ def _clip_one(vx, vy, vl, k, nx, ny, c, label, ox, oy, ol):
 
 
 @njit(cache=True)
+def _square(ax, ay, al, radius):
+    """Write the square ``[-radius, radius]^2`` (edges labelled -1) into ``ax, ay, al``; returns 4."""
+    ax[0] = -radius
+    ay[0] = -radius
+    ax[1] = radius
+    ay[1] = -radius
+    ax[2] = radius
+    ay[2] = radius
+    ax[3] = -radius
+    ay[3] = radius
+    for t in range(4):
+        al[t] = -1
+    return 4
+
+
+@njit(cache=True)
+def _copy_polygon(sx, sy, sl, dx, dy, dl, k):
+    for t in range(k):
+        dx[t] = sx[t]
+        dy[t] = sy[t]
+        dl[t] = sl[t]
+
+
+@njit(cache=True)
+def _store_polygon(verts, labels, counts, i, ax, ay, al, k):
+    counts[i] = k
+    for t in range(k):
+        verts[i, t, 0] = ax[t]
+        verts[i, t, 1] = ay[t]
+        labels[i, t] = al[t]
+
+
+@njit(cache=True)
 def clip_cells(seeds, offsets, radius, shift):
     """Polygons of all cells of a planar power diagram, clipped to ``[-radius, radius]^2``.
 
@@ -82,17 +115,7 @@ def clip_cells(seeds, offsets, radius, shift):
     by = np.empty(kmax)
     bl = np.empty(kmax, dtype=np.int64)
     for i in range(m):
-        ax[0] = -radius
-        ay[0] = -radius
-        ax[1] = radius
-        ay[1] = -radius
-        ax[2] = radius
-        ay[2] = radius
-        ax[3] = -radius
-        ay[3] = radius
-        for t in range(4):
-            al[t] = -1
-        k = 4
+        k = _square(ax, ay, al, radius)
         for j in range(m):
             if j == i:
                 continue
@@ -109,15 +132,8 @@ def clip_cells(seeds, offsets, radius, shift):
             k = _clip_one(ax, ay, al, k, dx / nrm, dy / nrm, c, j, bx, by, bl)
             if k == 0:
                 break
-            for t in range(k):
-                ax[t] = bx[t]
-                ay[t] = by[t]
-                al[t] = bl[t]
-        counts[i] = k
-        for t in range(k):
-            verts[i, t, 0] = ax[t]
-            verts[i, t, 1] = ay[t]
-            labels[i, t] = al[t]
+            _copy_polygon(bx, by, bl, ax, ay, al, k)
+        _store_polygon(verts, labels, counts, i, ax, ay, al, k)
     return verts, labels, counts
 
 
@@ -141,17 +157,7 @@ def clip_batch(normals, consts, radius):
     by = np.empty(kmax)
     bl = np.empty(kmax, dtype=np.int64)
     for p in range(n_p):
-        ax[0] = -radius
-        ay[0] = -radius
-        ax[1] = radius
-        ay[1] = -radius
-        ax[2] = radius
-        ay[2] = radius
-        ax[3] = -radius
-        ay[3] = radius
-        for t in range(4):
-            al[t] = -1
-        k = 4
+        k = _square(ax, ay, al, radius)
         for j in range(q):
             nx = normals[p, j, 0]
             ny = normals[p, j, 1]
@@ -164,15 +170,8 @@ def clip_batch(normals, consts, radius):
             k = _clip_one(ax, ay, al, k, nx / nrm, ny / nrm, consts[p, j] / nrm, j, bx, by, bl)
             if k == 0:
                 break
-            for t in range(k):
-                ax[t] = bx[t]
-                ay[t] = by[t]
-                al[t] = bl[t]
-        counts[p] = k
-        for t in range(k):
-            verts[p, t, 0] = ax[t]
-            verts[p, t, 1] = ay[t]
-            labels[p, t] = al[t]
+            _copy_polygon(bx, by, bl, ax, ay, al, k)
+        _store_polygon(verts, labels, counts, p, ax, ay, al, k)
     return verts, labels, counts
 
 

@@ -63,11 +63,9 @@ def _flatten(verts, counts):
     return a, b, cell, pos
 
 
-def _cell_measures_of(verts, counts):
-    m = verts.shape[0]
-    if counts.sum() == 0:
-        return np.zeros(m)
-    a, b, cell, _ = _flatten(verts, counts)
+def _edge_sum(a, b, cell, n):
+    """Gaussian measures of ``n`` polygons from their directed edges ``a -> b`` (shape (E, 2)),
+    edge ``e`` belonging to polygon ``cell[e]``: signed right-triangle measures, summed."""
     ok, h, ta, tb, sg = _impl._edge_geometry(a, b)
     ok &= sg != 0
     vals = np.zeros(a.shape[0])
@@ -75,7 +73,15 @@ def _cell_measures_of(verts, counts):
         g = _impl.right_triangle_measure(np.concatenate([h[ok], h[ok]]), np.concatenate([tb[ok], ta[ok]]))
         k = int(ok.sum())
         vals[ok] = sg[ok] * (g[:k] - g[k:])
-    return np.bincount(cell, weights=vals, minlength=m)
+    return np.bincount(cell, weights=vals, minlength=n)
+
+
+def _cell_measures_of(verts, counts):
+    m = verts.shape[0]
+    if counts.sum() == 0:
+        return np.zeros(m)
+    a, b, cell, _ = _flatten(verts, counts)
+    return _edge_sum(a, b, cell, m)
 
 
 def planar_evaluate(seeds, offsets, *, radius=_impl.DEFAULT_RADIUS, eps=None, shift_norms=None, pair_weight=None):
@@ -127,14 +133,7 @@ def _batch_measures(verts, counts):
     cell = pidx[valid]
     if a.shape[0] == 0:
         return np.zeros(n_p)
-    ok, h, ta, tb, sg = _impl._edge_geometry(a, b)
-    ok &= sg != 0
-    vals = np.zeros(a.shape[0])
-    if np.any(ok):
-        g = _impl.right_triangle_measure(np.concatenate([h[ok], h[ok]]), np.concatenate([tb[ok], ta[ok]]))
-        k = int(ok.sum())
-        vals[ok] = sg[ok] * (g[:k] - g[k:])
-    return np.bincount(cell, weights=vals, minlength=n_p)
+    return _edge_sum(a, b, cell, n_p)
 
 
 def sliced_measures(seeds, offsets, basis, *, n_slices=40, eps=None):
