@@ -151,7 +151,7 @@ def test_mnist_study_quick_and_resume(tmp_path):
     # the same command again: every trial and every measurement is kept, nothing retrains
     _run([EXAMPLES / "mnist" / "study.py", "--quick", "--out", out], tmp_path)
     assert json.loads((out / "results.json").read_text())["rows"] == rows
-    for part in ("dims", "table3"):
+    for part in ("table1", "table3", "dims"):
         for t in (out / "sweeps" / part / "runs").iterdir():
             assert json.loads((t / "trial.json").read_text())["attempts"] == 1
 

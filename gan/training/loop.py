@@ -173,8 +173,12 @@ def _train(cfg, run_dir, device, info, *, resume, quiet, loss, callback) -> Trai
         mi_head.to(device)
     g_params = list(G.parameters()) + [p for p in sampler.parameters() if p.requires_grad]
     d_params = list(D.parameters()) + (list(mi_head.parameters()) if mi_head is not None else [])
-    opt_g = torch.optim.Adam(g_params, lr=cfg.lr_g, betas=tuple(cfg.betas))
-    opt_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=tuple(cfg.betas))
+    # one fused kernel per step instead of a dozen elementwise ops per tensor (same update)
+    fused = device.type in ("cpu", "cuda")
+    opt_g = torch.optim.Adam(g_params, lr=cfg.lr_g, betas=tuple(cfg.betas), fused=fused)
+    opt_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=tuple(cfg.betas), fused=fused)
+    d_only = [p for p in D.parameters() if p.requires_grad]
+    d_params_grad = [p for p in d_params if p.requires_grad]
     modules = {"generator": G, "critic": D, "mi_head": mi_head, "sampler": sampler, "opt_g": opt_g, "opt_d": opt_d}
     streams = _Streams(sampler, interp_gen, data)
 
@@ -227,7 +231,9 @@ def _train(cfg, run_dir, device, info, *, resume, quiet, loss, callback) -> Trai
                     mi_d = F.cross_entropy(mi_head(parts["fake_features"]), batch.cluster)
                     loss_d = loss_d + cfg.mi_weight * mi_d
                 opt_d.zero_grad(set_to_none=True)
-                loss_d.backward()
+                # only the critic's (and MI head's) gradients: not the interpolates' own, which
+                # would cost one more first-layer product over the whole batch
+                loss_d.backward(inputs=d_params_grad if mi_on else d_only)
                 tdist.average_gradients(d_params, info)
                 opt_d.step()
 

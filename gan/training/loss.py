@@ -12,6 +12,11 @@ import torch
 __all__ = ["WGANGPLoss", "gradient_penalty"]
 
 
+def _analytic(critic) -> bool:
+    """Whether ``critic`` computes its own input gradients (``input_gradient(x)``)."""
+    return callable(getattr(critic, "input_gradient", None))
+
+
 def gradient_penalty(critic, x_hat: torch.Tensor, scores: torch.Tensor | None = None) -> torch.Tensor:
     """Gulrajani et al.'s penalty :math:`\\mathbb E[(\\lVert \\nabla_x D(\\hat x) \\rVert_2 - 1)^2]`.
 
@@ -19,6 +24,9 @@ def gradient_penalty(critic, x_hat: torch.Tensor, scores: torch.Tensor | None = 
     ----------
     critic : callable
         Maps a batch ``(n, ...)`` to scores ``(n,)``; samples must not interact (no batch norm).
+        A critic with an ``input_gradient(x)`` method (:class:`gan.training.nets.MLPCritic`)
+        gives the gradients itself when ``scores`` is not given; otherwise autograd's double
+        backward does.
     x_hat : torch.Tensor, shape (n, ...)
         Points where the gradient is taken; must require grad when ``scores`` is given.
     scores : torch.Tensor, shape (n,), optional
@@ -62,13 +70,16 @@ def gradient_penalty(critic, x_hat: torch.Tensor, scores: torch.Tensor | None = 
             )
         if not x_hat.requires_grad:
             raise ValueError("x_hat must require grad when scores are given (scores = critic(x_hat))")
-    if scores is None:
-        x_hat = x_hat.detach().requires_grad_(True)
-        scores = critic(x_hat)
-        if not isinstance(scores, torch.Tensor) or tuple(scores.shape) != (x_hat.shape[0],):
-            got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
-            raise ValueError(f"critic(x_hat) must return scores of shape ({x_hat.shape[0]},), got {got}")
-    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    if scores is None and _analytic(critic):
+        grad = critic.input_gradient(x_hat)
+    else:
+        if scores is None:
+            x_hat = x_hat.detach().requires_grad_(True)
+            scores = critic(x_hat)
+            if not isinstance(scores, torch.Tensor) or tuple(scores.shape) != (x_hat.shape[0],):
+                got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+                raise ValueError(f"critic(x_hat) must return scores of shape ({x_hat.shape[0]},), got {got}")
+        (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + 1e-12)
     return (norm - 1.0).pow(2).mean()
 
@@ -110,14 +121,13 @@ class WGANGPLoss:
         """
         n = real.shape[0]
         t = t.view(n, *([1] * (real.dim() - 1))).to(real.dtype)
-        x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
+        x_hat = t * real + (1 - t) * fake
         # real and fake in one forward pass (the critic has no batch statistics, so this equals
         # two passes); the interpolates in their own pass, so that the penalty's double
         # backward runs through an n-sample graph and not a 3n-sample one
         scores, features = critic.forward_features(torch.cat([real, fake]))
         d_real, d_fake = scores[:n], scores[n:]
-        d_hat = critic(x_hat)
-        gp = gradient_penalty(critic, x_hat, d_hat)
+        gp = gradient_penalty(critic, x_hat)
         wdist = d_real.mean() - d_fake.mean()
         return {
             "loss": -wdist + self.gp_weight * gp,
