@@ -137,14 +137,14 @@ def run_d2(ms, n_starts, quick, seed):
     return rows, results
 
 
-def run_d3(ms, n_starts, quick, seed, d2_rows, out=None):
+def run_d3(ms, n_starts, quick, seed, d2_rows, out=None, maxiter=None):
     from gaussiso._optimal_partition import candidate_perimeters, optimal_partition
 
     best2 = {r["m"]: r["perimeter"] for r in d2_rows}
     rows, results = [], {}
     for m in ms:
         t0 = time.perf_counter()
-        res = optimal_partition(m, 3, rng=seed, n_starts=n_starts, maxiter=150 if m >= 7 else 300, n_slices=24)
+        res = optimal_partition(m, 3, rng=seed, n_starts=n_starts, maxiter=maxiter or 300, n_slices=24)
         secs = time.perf_counter() - t0
         per = res.perimeter()
         per_mc = res.diagram.perimeter(method="mc", n_samples=2**15 if quick else 2**17, rng=seed + 1)
@@ -318,6 +318,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ms3", type=int, nargs="+", default=None, help="values of m for d = 3 (default 4..10)")
     ap.add_argument("--starts3", type=int, default=3, help="starts per m for d = 3 (default 3)")
+    ap.add_argument("--maxiter3", type=int, default=300, help="SLSQP iterations per start for d = 3 (default 300)")
     ap.add_argument(
         "--assemble",
         action="store_true",
@@ -380,9 +381,11 @@ def main(argv=None) -> int:
         else:
             rows2_ref = rows2
         ms = args.ms3 or ([4] if args.quick else list(range(4, 11)))
-        rows3, res3 = run_d3(ms, 2 if args.quick else args.starts3, args.quick, args.seed, rows2_ref, out)
+        rows3, res3 = run_d3(
+            ms, 2 if args.quick else args.starts3, args.quick, args.seed, rows2_ref, out, args.maxiter3
+        )
         (out / "optimal_partitions_d3.json").write_text(json.dumps(rows3, indent=1))
-        show = [m for m in (4, 5, 6, 8, 10) if m in res3]
+        show = [m for m in (4, 5, 6, 8, 10) if m in res3] or list(res3)[:1]
         fig, axes = plt.subplots(len(show), 3, figsize=(8.4, 2.9 * len(show)), squeeze=False)
         for row_axes, m in zip(axes, show):
             res3[m].plot(ax=list(row_axes), title=f"m = {m}")
