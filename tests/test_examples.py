@@ -8,6 +8,7 @@ marked ``slow`` and run in CI through ``make test-examples``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -78,6 +79,10 @@ def test_figure3_quick(tmp_path):
     _assert_files(out, ["figure3.png", "figure3.json"])
     row = json.loads((out / "figure3.json").read_text())["rows"][0]
     assert row["optimum_perimeter"] < row["perimeter_m_sectors_plane"]
+    # the GAN's own cell measures, and the optimum with them when it has two or more cells
+    assert abs(sum(row["gan_latent_cell_measures"]) - 1) < 1e-9
+    assert (row["optimum_same_measures_perimeter"] is not None) == (row["gan_effective_cells"] >= 2)
+    assert row["gan_perimeter_extrapolated_err"] > 0 and math.isfinite(row["gan_perimeter_extrapolated"])
 
 
 @pytest.mark.slow
