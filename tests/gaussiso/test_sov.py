@@ -241,6 +241,17 @@ def test_not_affinely_independent_is_refused():
     with pytest.raises(ValueError, match=r"smallest singular value .* < MIN_SINGULAR = 0.001"):
         gaussiso.gaussian_perimeter(gaussiso.VoronoiPartition(s), method="sov")
     assert gaussiso.eps_boundary_measure(gaussiso.VoronoiPartition(s), 0.1, n_samples=256, rng=0).method == "rqmc"
+    # between MIN_SINGULAR and AUTO_MIN_SINGULAR: "sov" on request, "rqmc" through "auto"
+    s = s.copy()
+    s[3, 2] = 3e-3
+    p = gaussiso.VoronoiPartition(s)
+    prob = _sov.sov_problem(p)
+    assert _sov.MIN_SINGULAR <= prob.smallest_sv < _sov.AUTO_MIN_SINGULAR
+    assert gaussiso.gaussian_perimeter(p, n_samples=256, rng=0).method == "rqmc"
+    sov = gaussiso.eps_boundary_measure(p, [0.02, 0.5], method="sov", n_samples=8192, rng=0)
+    assert_estimate_close(
+        sov, gaussiso.eps_boundary_measure(p, [0.02, 0.5], method="mc-facet-lines", n_samples=20000, rng=1)
+    )
     with pytest.raises(ValueError, match="method must be one of"):
         gaussiso.cell_measures(q, method="sovv")
 
