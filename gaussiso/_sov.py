@@ -82,7 +82,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from . import _sov_kernels as SK
-from ._partition import VoronoiPartition
+from ._partition import MAX_MC_SCALE, VoronoiPartition
 from ._qmc import _lms_rows
 from ._qmc_kernels import scramble_uniform
 from ._rng import as_generator
@@ -161,6 +161,12 @@ class _Problem:
 
 def sov_reason(p: VoronoiPartition):
     """``(None, problem)`` when the route applies, else ``(reason, None)``."""
+    if not p.is_cone and p._scale > MAX_MC_SCALE:  # h from differences of huge seeds: rounding
+        return (
+            f"its seeds have norm up to {p._scale:.3g} > MAX_MC_SCALE = {MAX_MC_SCALE:g} and are not a "
+            "cone (the offsets h_ij would be swamped by rounding)",
+            None,
+        )
     red, _ = p.reduce()
     k, m = red.d, red.m
     if k < m - 1:

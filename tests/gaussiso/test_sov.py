@@ -252,6 +252,9 @@ def test_not_affinely_independent_is_refused():
     assert_estimate_close(
         sov, gaussiso.eps_boundary_measure(p, [0.02, 0.5], method="mc-facet-lines", n_samples=20000, rng=1)
     )
+    huge = gaussiso.VoronoiPartition(_random_seeds(4, 3, 13) * 1e13)
+    with pytest.raises(ValueError, match=r"norm up to .* > MAX_MC_SCALE"):
+        gaussiso.cell_measures(huge, method="sov")
     with pytest.raises(ValueError, match="method must be one of"):
         gaussiso.cell_measures(q, method="sovv")
 
@@ -284,3 +287,18 @@ def test_sov_intervals_cover_the_exact_values():
         hp += lo <= per <= hi
     assert np.all((hits >= 180) & (hits <= 198)), hits
     assert 180 <= hp <= 198, hp
+
+
+def test_same_numbers_on_one_thread():
+    import numba
+
+    p = gaussiso.VoronoiPartition(_random_seeds(5, 5, 14))
+    a = gaussiso.eps_boundary_measure(p, [0.05, 1.0], method="sov", n_samples=2048, rng=5)
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        b = gaussiso.eps_boundary_measure(p, [0.05, 1.0], method="sov", n_samples=2048, rng=5)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(a.value, b.value)
+    np.testing.assert_array_equal(a.stderr, b.stderr)
