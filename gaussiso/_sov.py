@@ -99,6 +99,7 @@ N_PILOT = 128
 """Independent uniform points of the pilot that fits the control-variate coefficients."""
 _MIN_LOG2 = 5  # at least 32 points per randomization (fewer: heavy-tailed replicate means)
 _CHUNK_FLOATS = 2**22  # uniforms per kernel call
+_SERIAL_EVALS = 2**12  # integrand evaluations below which a call stays in the calling thread
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
@@ -283,6 +284,8 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
         out = np.empty((U.shape[0], P, ne))
         if quantity == "perim":
             SK.sov_slope_sums(U, L, b, out[:, :, 0])
+        elif U.shape[0] * U.shape[1] * P * ne <= _SERIAL_EVALS:
+            SK.sov_sums_serial(U, L, b, shifts, False, out)
         else:
             SK.sov_sums(U, L, b, shifts, False, out)
         return out

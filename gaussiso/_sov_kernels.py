@@ -276,6 +276,28 @@ def _sov_value(L, b, shift, w, y):
     return f
 
 
+@njit(cache=True)
+def _sums_one(U, L, b, shifts, antithetic, out, r, y, w):
+    """The sums of :func:`sov_sums` for randomization ``r`` (workspace ``y``, ``w``)."""
+    N = U.shape[1]
+    P, q = L.shape[0], L.shape[1]
+    ne = shifts.shape[0]
+    for p in range(P):
+        for e in range(ne):
+            out[r, p, e] = 0.0
+    for n in range(N):
+        for p in range(P):
+            for e in range(ne):
+                for c in range(q - 1):
+                    w[c] = U[r, n, c]
+                v = _sov_value(L[p], b[p], shifts[e], w, y)
+                if antithetic:
+                    for c in range(q - 1):
+                        w[c] = 1.0 - U[r, n, c]
+                    v = 0.5 * (v + _sov_value(L[p], b[p], shifts[e], w, y))
+                out[r, p, e] += v
+
+
 @njit(cache=True, parallel=True)
 def sov_sums(U, L, b, shifts, antithetic, out):
     """Sums over points of the SOV integrands, per randomization, problem and shift.
@@ -286,27 +308,22 @@ def sov_sums(U, L, b, shifts, antithetic, out):
     :math:`\\sum_n f_p(U_{rn}; b_p - \\text{shifts}_e)`, or with ``antithetic`` the sum of
     the means over ``w`` and ``1 - w``. Parallel over the randomizations.
     """
-    R, N = U.shape[0], U.shape[1]
-    P, q = L.shape[0], L.shape[1]
-    ne = shifts.shape[0]
-    qq = max(q - 1, 1)
+    R = U.shape[0]
+    q = L.shape[1]
     for r in prange(R):
-        y = np.empty(max(q, 1))
-        w = np.empty(qq)
-        for p in range(P):
-            for e in range(ne):
-                out[r, p, e] = 0.0
-        for n in range(N):
-            for p in range(P):
-                for e in range(ne):
-                    for c in range(q - 1):
-                        w[c] = U[r, n, c]
-                    v = _sov_value(L[p], b[p], shifts[e], w, y)
-                    if antithetic:
-                        for c in range(q - 1):
-                            w[c] = 1.0 - U[r, n, c]
-                        v = 0.5 * (v + _sov_value(L[p], b[p], shifts[e], w, y))
-                    out[r, p, e] += v
+        _sums_one(U, L, b, shifts, antithetic, out, r, np.empty(max(q, 1)), np.empty(max(q - 1, 1)))
+
+
+@njit(cache=True)
+def sov_sums_serial(U, L, b, shifts, antithetic, out):
+    """:func:`sov_sums` in the calling thread: for small calls (the pilot), where waking the
+    thread pool costs more than the work, and much more on a loaded machine."""
+    R = U.shape[0]
+    q = L.shape[1]
+    y = np.empty(max(q, 1))
+    w = np.empty(max(q - 1, 1))
+    for r in range(R):
+        _sums_one(U, L, b, shifts, antithetic, out, r, y, w)
 
 
 @njit(cache=True)
