@@ -245,8 +245,10 @@ def test_auto_uses_exact_when_possible():
     assert gaussiso.eps_boundary_measure(p, 0.1).method == "quadrature"
     assert gaussiso.gaussian_perimeter(p).method == "quadrature"
     assert gaussiso.cell_measures(p).method == "exact"
-    q = gaussiso.VoronoiPartition(NONCONE)
-    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "rqmc"
+    q = gaussiso.VoronoiPartition(NONCONE)  # affinely independent seeds: the SOV route
+    assert gaussiso.eps_boundary_measure(q, 0.1, n_samples=300, rng=0).method == "sov"
+    r = gaussiso.VoronoiPartition(np.random.default_rng(11).standard_normal((8, 5)))  # m > d + 1
+    assert gaussiso.eps_boundary_measure(r, 0.1, n_samples=300, rng=0).method == "rqmc"
 
 
 # ----------------------------------------------------------------------------- validation
@@ -403,8 +405,5 @@ def test_auto_takes_the_planar_exact_route_in_reduced_dimension_two_or_less():
     assert ec.method == "exact"
     mc = gaussiso.eps_boundary_measure(col, 0.2, method="mc-lines", n_samples=20000, rng=0)
     assert_estimate_close(mc, ec)
-    # Reduced dimension 3 or more and not simplicial: the RQMC estimator.
-    assert gaussiso.gaussian_perimeter(gaussiso.VoronoiPartition(NONCONE), n_samples=2048, rng=0).method in (
-        "rqmc",
-        "mc-facet-lines",
-    )
+    # Reduced dimension 3 or more, not simplicial, affinely independent seeds: the SOV route.
+    assert gaussiso.gaussian_perimeter(gaussiso.VoronoiPartition(NONCONE), n_samples=2048, rng=0).method == "sov"
