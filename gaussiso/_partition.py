@@ -107,8 +107,9 @@ class VoronoiPartition:
                 f"{np.min(dist) * c:.3g} <= {_COINCIDE_RTOL:g} x the largest seed norm {c:.3g})"
             )
         np.fill_diagonal(dist, 0.0)
-        self._seeds = s
+        self._seeds = np.array(s, dtype=float)  # our own copy: the caller's array stays theirs
         self._seeds.setflags(write=False)
+        self._reduced = None
         self._scale = c
         self._t = t
         norms = np.sqrt(np.einsum("ij,ij->i", t, t))
@@ -228,14 +229,20 @@ class VoronoiPartition:
         basis : ndarray, shape (d, k)
             Orthonormal columns spanning ``{s_j - s_0}``.
         """
+        if self._reduced is not None:  # the partition is immutable: reduce once
+            return self._reduced
         diffs = (self._t[1:] - self._t[0]).T  # (d, m-1), relative to the scale
         u, sv, _ = np.linalg.svd(diffs, full_matrices=False)
         k = int(np.sum(sv > 1e-10 * sv[0]))
         basis = u[:, :k]
         if self.is_cone:
             r = self._t @ basis
-            return VoronoiPartition(r / np.linalg.norm(r, axis=1, keepdims=True)), basis
-        return VoronoiPartition(self._seeds @ basis), basis
+            red = VoronoiPartition(r / np.linalg.norm(r, axis=1, keepdims=True))
+        else:
+            red = VoronoiPartition(self._seeds @ basis)
+        basis.setflags(write=False)
+        self._reduced = (red, basis)
+        return self._reduced
 
     def _check_measure_scale(self):
         """Refuse seeds the Monte Carlo kernels cannot handle (they square seed norms).

@@ -95,7 +95,7 @@ AUTO_MIN_SINGULAR = 1e-2
 """The same, for ``method="auto"`` to take this route."""
 N_RANDOMIZATIONS = 32
 """Independent randomizations behind every estimate (their spread gives the stderr)."""
-N_PILOT = 128
+N_PILOT = 64
 """Independent uniform points of the pilot that fits the control-variate coefficients."""
 _MIN_LOG2 = 5  # at least 32 points per randomization (fewer: heavy-tailed replicate means)
 _CHUNK_FLOATS = 2**22  # uniforms per kernel call

@@ -157,3 +157,14 @@ def test_every_pair_is_a_facet_of_the_simplicial_cluster():
         x = p.seeds[i] + p.seeds[j]
         assert p.boundary_distance(x) == pytest.approx(0.0, abs=1e-12)
     assert isinstance(gaussiso.VoronoiPartition, type)
+
+
+def test_partition_copies_the_callers_seeds_and_reduces_once():
+    a = np.array([[0.3, 0.1, 0.0], [-0.2, 0.4, 0.5], [0.1, -0.6, 0.2]])
+    p = VoronoiPartition(a)
+    assert a.flags.writeable  # the caller's array is left alone
+    a[0, 0] = 5.0  # and changing it does not change the partition
+    assert p.seeds[0, 0] == 0.3 and not p.seeds.flags.writeable
+    red, basis = p.reduce()
+    assert p.reduce()[0] is red and not basis.flags.writeable
+    np.testing.assert_allclose(red.seeds, p.seeds @ basis, rtol=1e-15, atol=1e-15)
