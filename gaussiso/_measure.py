@@ -425,7 +425,7 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
         randomizations times a power of two, each point evaluated in up to 32 rotated copies;
         its default without ``rtol`` is ``DEFAULT_N_SAMPLES // 8 = 8192`` points (about the
         work of the ``"mc"`` default). The same for ``"sov"`` (each point evaluated once per
-        cell and eps; a pilot of 128 independent points, not counted, fits the control
+        cell and eps; a pilot of 64 independent points, not counted, fits the control
         variate).
     rtol : float, optional
         Sample until ``stderr / value <= rtol`` (for every eps). ``"mc"``: ValueError when a
