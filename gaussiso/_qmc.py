@@ -257,35 +257,48 @@ def rqmc_facet(p: VoronoiPartition, eps, *, perimeter: bool, n_samples: int, rto
     else:
         grow_rands(n_rand)
         grow_points(2**_MIN_LOG2)
-        while True:
-            val, se = stats()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rel = np.where(np.abs(val) > 0, se / np.abs(val), np.where(se > 0, np.inf, 0.0))
-            worst = float(np.max(rel)) if rel.size else 0.0
-            if worst <= rtol:
-                break
-            n_tot = X.shape[0] * len(rands)
-            # Randomizations needed at this N if the variance of a randomization's mean stays.
-            r_need = len(rands) * (worst / rtol) ** 2 * 1.1 if np.isfinite(worst) else np.inf
-            if r_need <= 2 * len(rands):
-                add = int(np.ceil(r_need)) - len(rands)
-                if n_tot + add * X.shape[0] > n_samples:
-                    add = (n_samples - n_tot) // X.shape[0]
-                if add < 1:
-                    _warn_cap(rtol, n_samples, worst)
-                    break
-                grow_rands(add)
-            else:
-                if 2 * n_tot > n_samples:
-                    _warn_cap(rtol, n_samples, worst)
-                    break
-                grow_points(X.shape[0])  # 2 N points per randomization: the net extends
+        val, se = grow_to_rtol(stats, lambda: (X.shape[0], len(rands)), grow_points, grow_rands, rtol, n_samples)
     if ne:
         val[:ne] = np.clip(val[:ne], 0.0, 1.0)
     return val, se, X.shape[0] * len(rands)
 
 
+def grow_to_rtol(stats, size, grow_points, grow_rands, rtol, n_samples):
+    """Grow a randomized-QMC estimate until its worst relative standard error is ``<= rtol``.
+
+    ``stats()`` gives ``(value, stderr)`` arrays, ``size()`` the points per randomization
+    ``N`` and the randomizations ``R``; ``grow_points(N)`` doubles the points of every
+    randomization (the first ``2N`` Sobol points extend the first ``N``), ``grow_rands(k)``
+    adds ``k`` randomizations. When at most ``R`` more randomizations are projected to reach
+    the target they are added (cheaper than doubling ``N``), else ``N`` doubles; at the cap of
+    ``n_samples`` points a RuntimeWarning says so. Shared by ``"rqmc"`` and ``"sov"``.
+    """
+    while True:
+        val, se = stats()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(np.abs(val) > 0, se / np.abs(val), np.where(se > 0, np.inf, 0.0))
+        worst = float(np.max(rel)) if rel.size else 0.0
+        if worst <= rtol:
+            return val, se
+        n, r = size()
+        n_tot = n * r
+        # randomizations needed at this N if the variance of a randomization's mean stays
+        r_need = r * (worst / rtol) ** 2 * 1.1 if np.isfinite(worst) else np.inf
+        if r_need <= 2 * r:
+            add = min(int(np.ceil(r_need)) - r, (n_samples - n_tot) // n)
+            if add < 1:
+                _warn_cap(rtol, n_samples, worst)
+                return val, se
+            grow_rands(add)
+        else:
+            if 2 * n_tot > n_samples:
+                _warn_cap(rtol, n_samples, worst)
+                return val, se
+            grow_points(n)
+
+
 def _warn_cap(rtol, cap, worst):
+    # stacklevel: _warn_cap, grow_to_rtol, the route's function, the public function, its caller
     warnings.warn(
         f"rtol={rtol} not reached within n_samples={cap} points (relative standard error "
         f"{worst:.3g}); pass a larger n_samples or a larger rtol",

@@ -76,14 +76,13 @@ takes it only above ``1e-2``.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 from scipy.stats import qmc
 
 from . import _sov_kernels as SK
 from ._partition import MAX_MC_SCALE, VoronoiPartition
-from ._qmc import _lms_rows
+from ._qmc import _lms_rows, grow_to_rtol
 from ._qmc_kernels import scramble_uniform
 from ._rng import as_generator
 
@@ -330,37 +329,7 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
         val, se = stats()
     else:
         grow_points(2**_MIN_LOG2)
-        while True:
-            val, se = stats()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rel = np.where(np.abs(val) > 0, se / np.abs(val), np.where(se > 0, np.inf, 0.0))
-            worst = float(np.max(rel))
-            if worst <= rtol:
-                break
-            n_tot = pts.n * pts.R
-            # Randomizations needed at this N if the variance of a randomization's mean stays:
-            # when at most R more do, add them (cheaper than doubling N), else double N.
-            r_need = pts.R * (worst / rtol) ** 2 * 1.1 if np.isfinite(worst) else math.inf
-            if r_need <= 2 * pts.R:
-                add = min(int(math.ceil(r_need)) - pts.R, (n_samples - n_tot) // pts.n)
-                if add < 1:
-                    _warn_cap(rtol, n_samples, worst)
-                    break
-                grow_rands(add)
-            else:
-                if 2 * n_tot > n_samples:
-                    _warn_cap(rtol, n_samples, worst)
-                    break
-                grow_points(pts.n)  # 2 N points per randomization: the net extends
+        val, se = grow_to_rtol(stats, lambda: (pts.n, pts.R), grow_points, grow_rands, rtol, n_samples)
     if quantity == "eps":
         val = np.clip(val, 0.0, 1.0)
     return val, se, pts.n * pts.R
-
-
-def _warn_cap(rtol, cap, worst):
-    warnings.warn(
-        f"rtol={rtol} not reached within n_samples={cap} points (relative standard error "
-        f"{worst:.3g}); pass a larger n_samples or a larger rtol",
-        RuntimeWarning,
-        stacklevel=4,
-    )

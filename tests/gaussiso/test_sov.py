@@ -302,3 +302,16 @@ def test_same_numbers_on_one_thread():
         numba.set_num_threads(old)
     np.testing.assert_array_equal(a.value, b.value)
     np.testing.assert_array_equal(a.stderr, b.stderr)
+
+
+def test_cap_warning_points_at_the_callers_line_for_both_routes():
+    # the shared rtol loop of "rqmc" and "sov" warns at the user's call, not inside the library
+    rng = np.random.default_rng(0)
+    cases = [
+        (gaussiso.VoronoiPartition(rng.standard_normal((8, 5))), "rqmc"),
+        (gaussiso.VoronoiPartition(rng.standard_normal((5, 6))), "sov"),
+    ]
+    for p, method in cases:
+        with pytest.warns(RuntimeWarning, match="not reached") as rec:
+            est = gaussiso.eps_boundary_measure(p, 0.01, method=method, rtol=1e-6, n_samples=2048, rng=0)
+        assert est.method == method and rec[0].filename == __file__
