@@ -425,8 +425,8 @@ def eps_boundary_measure(partition, eps, *, method="auto", n_samples=None, rtol=
         randomizations times a power of two, each point evaluated in up to 32 rotated copies;
         its default without ``rtol`` is ``DEFAULT_N_SAMPLES // 8 = 8192`` points (about the
         work of the ``"mc"`` default). The same for ``"sov"`` (each point evaluated once per
-        cell and eps; a pilot of 64 independent points, not counted, fits the control
-        variate).
+        cell and eps; a pilot of 64 points, not counted, fits the control variate and
+        chooses between the difference form and ``1 - Y`` for wide bands).
     rtol : float, optional
         Sample until ``stderr / value <= rtol`` (for every eps). ``"mc"``: ValueError when a
         pilot of 4096 points projects a need above 4 times the cap. RuntimeWarning when the

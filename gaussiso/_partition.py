@@ -110,6 +110,7 @@ class VoronoiPartition:
         self._seeds = np.array(s, dtype=float)  # our own copy: the caller's array stays theirs
         self._seeds.setflags(write=False)
         self._reduced = None
+        self._sov = None  # gaussiso._sov caches its problem here (the partition is immutable)
         self._scale = c
         self._t = t
         norms = np.sqrt(np.einsum("ij,ij->i", t, t))

@@ -43,10 +43,24 @@ accuracy. With :math:`C = \sum_i f_i(w; h_i)` (known mean 1) the estimate is
 
 :math:`Y_\varepsilon = \sum_i f_i(w; h_i - \varepsilon)`, with :math:`\beta_\varepsilon \in
 [0, 1]` the regression coefficient fitted on a separate pilot of independent uniform points
-(so it is a constant given the pilot and :math:`Z` is unbiased). Cell measures use the same
+(so it is a constant given the pilot and :math:`Z` is unbiased; the pilot is
+``PILOT_RANDS = 8`` independent randomizations of the first 8 Sobol points). Cell measures use the same
 control variate per cell with unclipped coefficients, which sum to 1, so the cell estimates
 sum to 1 up to rounding. Value and standard error are the mean and :math:`\mathrm{sd}/\sqrt R`
 of the ``R`` replicate means; eps-boundary values are finally clipped to ``[0, 1]``.
+
+Wide bands take a second form, :math:`1 - Y_\varepsilon` alone, with each problem
+:math:`\Phi_k(h_i - \varepsilon; R_i)` in the Genz-Bretz order of its own limits: it skips
+the evaluations of :math:`C` (half the work for one eps), and when the band holds most of the
+mass :math:`\beta_\varepsilon` is near 1, so :math:`Z_\varepsilon` is nearly that anyway. The
+pilot evaluates both forms at the same points and the cheaper one to reach the target is
+taken (:func:`_prefer_tail`: work times the points needed, from the spread of the pilot's
+replicate means, not single points, because the QMC points gain more on ``1 - Y`` than on
+the control-variate form; at the floor of points the cheaper work wins). Measured on the
+benchmark's case A at rtol 1e-3: eps = 1.0 and 1.5 take it, twice as fast; eps <= 0.6 keep
+the control-variate form (there ``1 - Y`` has 2.5 to 60 times its variance at 1024 points).
+With several eps the problems' orders differ between eps, so the curve is no longer
+monotone point by point (only within its errors).
 (Antithetic pairs :math:`w, 1 - w` were measured and dropped: at equal cost, doubling ``N``
 gave a smaller standard error.)
 
@@ -95,7 +109,10 @@ AUTO_MIN_SINGULAR = 1e-2
 N_RANDOMIZATIONS = 32
 """Independent randomizations behind every estimate (their spread gives the stderr)."""
 N_PILOT = 64
-"""Independent uniform points of the pilot that fits the control-variate coefficients."""
+"""Points of the pilot that fits the control-variate coefficients (and, for eps-boundaries,
+chooses the form): ``PILOT_RANDS`` independent randomizations of the first
+``N_PILOT / PILOT_RANDS`` Sobol points, independent of the estimate's randomizations."""
+PILOT_RANDS = 8
 _MIN_LOG2 = 5  # at least 32 points per randomization (fewer: heavy-tailed replicate means)
 _CHUNK_FLOATS = 2**22  # uniforms per kernel call
 _SERIAL_EVALS = 2**12  # integrand evaluations below which a call stays in the calling thread
@@ -160,7 +177,14 @@ class _Problem:
 
 
 def sov_reason(p: VoronoiPartition):
-    """``(None, problem)`` when the route applies, else ``(reason, None)``."""
+    """``(None, problem)`` when the route applies, else ``(reason, None)`` (computed once per
+    partition: partitions are immutable)."""
+    if p._sov is None:
+        p._sov = _sov_reason(p)
+    return p._sov
+
+
+def _sov_reason(p):
     if not p.is_cone and p._scale > MAX_MC_SCALE:  # h from differences of huge seeds: rounding
         return (
             f"its seeds have norm up to {p._scale:.3g} > MAX_MC_SCALE = {MAX_MC_SCALE:g} and are not a "
@@ -195,6 +219,23 @@ def sov_problem(p: VoronoiPartition):
     return prob
 
 
+_SOBOL: dict = {}
+_SOBOL_CACHE_INTS = 2**17  # per dimension (1 MiB); longer prefixes are generated on every call
+
+
+def _sobol_ints(qw, n):
+    """The first ``n`` (a power of two) points of the unscrambled ``qw``-dimensional Sobol
+    sequence as 30-bit integers, read-only (deterministic, so shortish prefixes are cached)."""
+    X = _SOBOL.get(qw)
+    if X is None or X.shape[0] < n:
+        n2 = 1 << max(0, int(n - 1).bit_length())
+        X = np.rint(qmc.Sobol(qw, scramble=False, bits=30).random(n2) * 2.0**30).astype(np.uint64)
+        X.setflags(write=False)
+        if n2 * qw <= _SOBOL_CACHE_INTS:
+            _SOBOL[qw] = X
+    return X[:n]
+
+
 class _Points:
     """One Sobol sequence of dimension ``qw`` (its first ``N`` points so far) and its
     independent randomizations (linear matrix scrambling, digital shift, uniform jitter)."""
@@ -202,7 +243,6 @@ class _Points:
     def __init__(self, qw, g):
         self.qw = qw
         self.g = g
-        self.base = qmc.Sobol(qw, scramble=False, bits=30)
         self.X = np.empty((0, qw), dtype=np.uint64)
         self.rows = np.empty((0, qw, 30), dtype=np.uint64)
         self.shift = np.empty((0, qw), dtype=np.uint64)
@@ -217,9 +257,9 @@ class _Points:
 
     def add_points(self, n_new):
         """Extend the sequence by ``n_new`` points; returns their rows of ``X``."""
-        Xn = np.ascontiguousarray(np.rint(self.base.random(n_new) * 2.0**30).astype(np.uint64))
-        self.X = np.concatenate([self.X, Xn])
-        return Xn
+        start = self.n
+        self.X = _sobol_ints(self.qw, start + n_new)
+        return self.X[start:]
 
     def add_rands(self, count):
         """Draw ``count`` new randomizations; returns their indices."""
@@ -244,6 +284,43 @@ def _fit_beta(x, c):
     return (cc @ (x - x.mean(axis=0))) / vc
 
 
+def _prefer_tail(z_cv, z_tail, rtol):
+    """Whether the pilot says ``1 - Y`` alone (own variable orders) costs less than the
+    control-variate form ``Z`` to reach the target.
+
+    ``z_cv``, ``z_tail`` (PILOT_RANDS, n, ne): the two estimators at the pilot's points, per
+    randomization. The control-variate form evaluates ``ne + 1`` limits per cell and point,
+    ``1 - Y`` only ``ne``. Cost = that work times the points needed: the worst relative
+    variance of the replicate means (times ``n``: as if the variance fell like ``1 / N``)
+    over ``rtol**2``, at least the floor of ``N_RANDOMIZATIONS`` x 32 points (without
+    ``rtol``, the same number of points for both: compare variance times work). Replicate
+    means, not single points: how much the QMC points gain differs between the two forms
+    (the control variate gains less from them).
+    """
+    n, ne = z_cv.shape[1], z_cv.shape[2]
+    val = np.maximum(np.abs(z_cv.mean(axis=(0, 1))), 1e-300)
+    v = [float(np.max(z.mean(axis=1).var(axis=0, ddof=1) * n / val**2)) for z in (z_cv, z_tail)]
+    if rtol is None:
+        n_cv, n_tail = v
+    else:
+        floor = N_RANDOMIZATIONS * 2**_MIN_LOG2
+        n_cv, n_tail = (max(floor, vv / rtol**2) for vv in v)
+    return bool(n_tail * ne < n_cv * (ne + 1))
+
+
+def _shifted_problems(prob, eps):
+    """Cholesky factors and limits of the problems ``Phi_k(h_i - eps_e; R_i)``, row ``i ne + e``,
+    each with the variable order of its own limits."""
+    m, k, ne = prob.m, prob.k, eps.shape[0]
+    L = np.zeros((m * ne, k, k))
+    b = np.zeros((m * ne, k))
+    perm = np.empty(k, dtype=np.int64)
+    for i in range(m):
+        for e in range(ne):
+            SK.order_cholesky(prob.R[i], prob.h[i] - eps[e], L[i * ne + e], b[i * ne + e], perm)
+    return L, b
+
+
 def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZATIONS):
     """Estimates for ``quantity`` in {"eps", "cells", "perim", "facets"}.
 
@@ -266,8 +343,12 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
     P = L.shape[0]
     ne = shifts.shape[0]
 
+    tail = False  # "eps" estimated as 1 - Y alone (no C, no control variate), see below
+
     def combine(raw):
         """raw (R, P, ne) means -> the per-replicate quantities before the control variate."""
+        if tail:  # problems (cell i, eps e) at row i ne_eps + e, shift 0
+            return 1.0 - raw[:, :, 0].reshape(raw.shape[0], prob.m, -1).sum(axis=1), None
         if quantity == "eps":
             tot = raw.sum(axis=1)  # (R, 1 + ne_eps): C, Y_eps
             c = tot[:, 0]
@@ -291,11 +372,29 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
 
     beta = None
     if quantity in ("eps", "cells"):
-        pilot = g.random((N_PILOT, 1, qw))
-        x, c = combine(kernel(np.clip(pilot, 2.0**-60, 1.0 - 2.0**-53)))
+        pp = _Points(qw, g)
+        pp.add_rands(PILOT_RANDS)
+        pilot = pp.uniforms(_sobol_ints(qw, N_PILOT // PILOT_RANDS), range(PILOT_RANDS)).reshape(N_PILOT, 1, qw)
+        x, c = combine(kernel(pilot))
         beta = _fit_beta(x, c)
         if quantity == "eps":
             beta = np.clip(beta, 0.0, 1.0)
+            # Wide bands: Y is then small beside C and when the control variate's coefficient
+            # is near 1, Z is nearly 1 - Y and C is not worth its evaluations. 1 - Y alone is
+            # estimated with each (cell, eps) problem in the Genz-Bretz order of its own limits
+            # h_i - eps (C's order serves the difference form), and chosen when the pilot
+            # (same points, both forms) says it is cheaper.
+            Lt, bt = _shifted_problems(prob, eps)
+            yt = np.empty((N_PILOT, Lt.shape[0], 1))
+            SK.sov_sums_serial(pilot, Lt, bt, np.zeros(1), False, yt)
+            z_tail = 1.0 - yt[:, :, 0].reshape(N_PILOT, prob.m, -1).sum(axis=1)
+            z_cv = x - (c[:, None] - 1.0) * beta[None, :]
+            shape = (PILOT_RANDS, N_PILOT // PILOT_RANDS, -1)
+            tail = _prefer_tail(z_cv.reshape(shape), z_tail.reshape(shape), rtol)
+    if tail:
+        L, b = Lt, bt
+        shifts = np.zeros(1)
+        P, ne, beta = L.shape[0], 1, None
 
     pts = _Points(qw, g)
     sums = np.zeros((0, P, ne))

@@ -171,6 +171,47 @@ def test_eps_boundary_is_monotone_and_tends_to_the_perimeter():
     assert abs(ratio - per.value) <= 5 * math.hypot(est.stderr[0] / (2 * eps[0]), per.stderr) + 1e-3 * per.value
 
 
+def _record_forms(monkeypatch, force=None):
+    """Record (or force) the pilot's choice between the control-variate form and ``1 - Y``."""
+    taken = []
+    choose = _sov._prefer_tail
+
+    def spy(z_cv, z_tail, rtol):
+        t = choose(z_cv, z_tail, rtol) if force is None else force
+        taken.append(t)
+        return t
+
+    monkeypatch.setattr(_sov, "_prefer_tail", spy)
+    return taken
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_both_forms_of_the_band_are_right(monkeypatch, force):
+    """Control-variate form and ``1 - Y`` with each (cell, eps) in its own variable order:
+    both against the quadrature values of a simplicial cluster, narrow and wide bands."""
+    m = 5
+    c = gaussiso.VoronoiPartition(1.3 * gaussiso.simplicial_cluster(m, 4, rng=0).seeds)
+    taken = _record_forms(monkeypatch, force)
+    eps = np.array([0.05, 0.5, 1.5, 3.0])
+    ex = np.array([simplex_eps_boundary(m, e) for e in eps])
+    est = gaussiso.eps_boundary_measure(c, eps, method="sov", n_samples=4096, rng=3)
+    assert taken == [force]
+    _close(est, ex[:, 0], ex[:, 1] + ROUND)
+    assert np.all(est.stderr > 0) and np.all(est.stderr < 2e-3)
+
+
+def test_the_pilot_takes_1_minus_y_for_wide_bands_only(monkeypatch):
+    p = gaussiso.VoronoiPartition(_random_seeds(6, 9, 8))
+    taken = _record_forms(monkeypatch)
+    narrow = gaussiso.eps_boundary_measure(p, 0.02, method="sov", rtol=1e-3, rng=0)
+    wide = gaussiso.eps_boundary_measure(p, 2.0, method="sov", rtol=1e-3, rng=0)
+    assert taken == [False, True]
+    for est, eps in ((narrow, 0.02), (wide, 2.0)):  # both against the facet-line estimator
+        ref = gaussiso.eps_boundary_measure(p, eps, method="rqmc", rtol=1e-3, rng=1)
+        assert abs(est.value - ref.value) <= 5 * math.hypot(est.stderr, ref.stderr)
+        assert est.stderr <= 1e-3 * est.value
+
+
 def test_both_sides_of_each_facet_agree():
     p = gaussiso.VoronoiPartition(_random_seeds(6, 8, 6))
     prob = _sov.sov_problem(p)
@@ -289,6 +330,23 @@ def test_sov_intervals_cover_the_exact_values():
     assert 180 <= hp <= 198, hp
 
 
+@pytest.mark.slow
+def test_tail_form_intervals_cover_the_exact_values(monkeypatch):
+    """The same count for the ``1 - Y`` form (forced), on the same two partitions."""
+    _record_forms(monkeypatch, force=True)
+    p = gaussiso.VoronoiPartition(_random_seeds(3, 4, 21))
+    eps = np.array([0.5, 1.0, 2.0])
+    ex = gaussiso.eps_boundary_measure(p, eps, method="exact").value
+    c = gaussiso.VoronoiPartition(gaussiso.simplicial_cluster(5, 4, rng=0).seeds)
+    exs = np.array([simplex_eps_boundary(5, e)[0] for e in eps])
+    for part, exact in ((p, ex), (c, exs)):
+        hits = np.zeros(3, dtype=int)
+        for r in range(200):
+            lo, hi = gaussiso.eps_boundary_measure(part, eps, method="sov", n_samples=4096, rng=7000 + r).ci(0.95)
+            hits += (lo <= exact) & (exact <= hi)
+        assert np.all((hits >= 180) & (hits <= 198)), hits
+
+
 def test_same_numbers_on_one_thread():
     import numba
 
@@ -315,3 +373,17 @@ def test_cap_warning_points_at_the_callers_line_for_both_routes():
         with pytest.warns(RuntimeWarning, match="not reached") as rec:
             est = gaussiso.eps_boundary_measure(p, 0.01, method=method, rtol=1e-6, n_samples=2048, rng=0)
         assert est.method == method and rec[0].filename == __file__
+
+
+def test_cached_sobol_points_and_problem():
+    from scipy.stats import qmc
+
+    ref = np.rint(qmc.Sobol(7, scramble=False, bits=30).random(256) * 2.0**30).astype(np.uint64)
+    a = _sov._sobol_ints(7, 64)
+    np.testing.assert_array_equal(a, ref[:64])
+    np.testing.assert_array_equal(_sov._sobol_ints(7, 256), ref)  # the cache grows: same prefix
+    np.testing.assert_array_equal(_sov._sobol_ints(7, 32), ref[:32])
+    assert not _sov._sobol_ints(7, 32).flags.writeable
+    p = gaussiso.VoronoiPartition(_random_seeds(4, 5, 3))
+    first = _sov.sov_reason(p)
+    assert _sov.sov_reason(p) is first  # computed once per (immutable) partition
