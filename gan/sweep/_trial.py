@@ -15,7 +15,9 @@ import time
 import traceback
 from pathlib import Path
 
+from gan._rundir import LOCK_NAME, lock_run
 from gan._util import atomic_write_json
+from gan.errors import RunLockedError
 
 STATUS_NAME = "trial.json"
 CHECKPOINT_NAME = "checkpoint.pt"  # the run directory's own checkpoint (gan.training)
@@ -60,6 +62,20 @@ def last_metrics(run_dir) -> dict:
     return out
 
 
+def _clear_unlocked(run_dir: Path) -> None:
+    """Empty a run directory left without a checkpoint, holding its lock while doing so:
+    RunLockedError (nothing removed) when another process is running it, for example a second
+    sweep process on the same directory that has not reached its first checkpoint yet."""
+    with lock_run(run_dir, create=False):
+        for child in run_dir.iterdir():
+            if child.name == LOCK_NAME:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+
 def _write_status(run_dir: Path, status: dict) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(run_dir / STATUS_NAME, status)
@@ -94,7 +110,7 @@ def run_trial(trial, run_dir, after: dict, *, threads: int | None = None, callba
         cfg = TrainConfig.from_dict(trial.config)
         resume = (run_dir / CHECKPOINT_NAME).is_file()
         if not resume and run_dir.exists():
-            shutil.rmtree(run_dir)  # an attempt that died before its first checkpoint
+            _clear_unlocked(run_dir)  # an attempt that died before its first checkpoint
         result = train(cfg, run_dir, resume=resume, quiet=True, callback=callback)
         metrics = last_metrics(run_dir) if after.get("metrics", True) else {}
         analyze = after.get("analyze", False)
@@ -113,6 +129,8 @@ def run_trial(trial, run_dir, after: dict, *, threads: int | None = None, callba
             "resumed": resume,
             "error": None,
         }
+    except RunLockedError:  # another process is running this trial: its directory is not ours
+        raise
     except Exception as e:  # recorded, then re-raised so the caller (or Tune) can retry
         status = base | {
             "status": "error",

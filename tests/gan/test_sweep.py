@@ -291,6 +291,28 @@ def test_retry_resumes_from_the_checkpoint(tmp_path, monkeypatch):
     assert res.rows[0]["status"] == "done" and res.rows[0]["attempts"] == 2 and res.rows[0]["step"] == TINY["steps"]
 
 
+def test_a_trial_held_by_another_process_is_left_alone(tmp_path):
+    """A second sweep process reaching a trial that the first is running (its directory has
+    no checkpoint yet) must not empty that directory nor write its status."""
+    from gan._rundir import lock_run
+    from gan.errors import RunLockedError
+    from gan.sweep._spec import load_spec
+    from gan.sweep._trial import run_trial
+
+    trial = load_spec(tiny_spec(grid={"seed": [0]})).trials()[0]
+    run_dir = tmp_path / "runs" / trial.name
+    run_dir.mkdir(parents=True)
+    (run_dir / "metrics.jsonl").write_text('{"step": 2}\n')  # the other process's work so far
+    with lock_run(run_dir):  # another open file description: as another process
+        with pytest.raises(RunLockedError, match="in use by process"):
+            run_trial(trial, run_dir, {"metrics": True})
+    assert (run_dir / "metrics.jsonl").read_text() == '{"step": 2}\n'
+    assert read_status(run_dir) is None
+    # once released, a leftover without a checkpoint is cleared and the trial runs
+    st = run_trial(trial, run_dir, {"metrics": True})
+    assert st["status"] == "done" and st["step"] == TINY["steps"]
+
+
 def test_cli_check_lists_trials(tmp_path, capsys):
     from gan.cli import main
 
