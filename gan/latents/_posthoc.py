@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from contextlib import contextmanager
 
 import torch
@@ -18,6 +19,8 @@ __all__ = ["jacobian_score", "jacobian_truncation", "jacobian_log_volume", "pola
 
 #: Most candidate latents the post-hoc samplers draw in one call.
 _MAX_CANDIDATES = 10**8
+ESS_WARN_FRACTION = 0.05
+"""polarity_sampling warns below this effective sample size per latent asked."""
 
 
 @contextmanager
@@ -296,6 +299,15 @@ def polarity_sampling(
     Returns
     -------
     LatentBatch
+
+    Warns
+    -----
+    RuntimeWarning
+        When the weights' effective sample size :math:`1 / \\sum_i w_i^2` (normalised weights)
+        is below ``ESS_WARN_FRACTION = 0.05`` times ``min(n, n_candidates)``: the draws then
+        repeat a few candidates (with 64 singular values and :math:`|\\rho| = 1` the log
+        volumes of a trained generator spread over tens of nats, and one candidate can take
+        all the weight).
     """
     _check_generator(generator)
     _check_sampler(sampler)
@@ -317,6 +329,15 @@ def polarity_sampling(
                 "use rho > 0 or a smaller top_k"
             )
     w = torch.softmax(logw, dim=0)
+    ess = float(1.0 / torch.sum(w.double() ** 2))
+    if ess < ESS_WARN_FRACTION * min(n, m):
+        warnings.warn(
+            f"polarity weights are degenerate: effective sample size {ess:.3g} of {m} candidates "
+            f"for {n} latents, so the latents returned repeat a few candidates (rho = {float(rho):g}, "
+            f"top_k = {top_k}); a smaller |rho| or top_k, or more candidates, spreads them",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     g = torch.Generator(device="cpu")
     g.manual_seed(seed)
     idx = torch.multinomial(w, n, replacement=True, generator=g).to(z.device)

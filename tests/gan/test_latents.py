@@ -6,6 +6,7 @@ Monte Carlo checks use fixed seeds and 5-sigma tolerances from the reported stan
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -364,6 +365,21 @@ def test_polarity_sampling_weights(rho):
     share = float((out.z[:, 0] > 0).double().mean())
     assert abs(share - p) < 5 * math.sqrt(p * (1 - p) / n)
     assert torch.isin(out.z[:, 0], cand[:, 0]).all()
+
+
+def test_polarity_sampling_warns_when_one_candidate_takes_the_weight():
+    # an expanding map z -> exp(3 z_0) z: log volume 6 z_0 + log|1 + 3 z_0|, spread over tens
+    # of nats; with rho = -2 a handful of candidates take all the weight
+    class Expand(torch.nn.Module):
+        def forward(self, z):
+            return torch.exp(3.0 * z[:, :1]) * z
+
+    with pytest.warns(RuntimeWarning, match=r"effective sample size .* of 400 candidates for 200 latents"):
+        out = polarity_sampling(Expand(), make_sampler("gaussian", 2, seed=3), 200, -2.0, n_candidates=400)
+    assert len(torch.unique(out.z[:, 0])) < 25  # 200 draws from an effective size below 10
+    with warnings.catch_warnings():  # balanced weights: no warning
+        warnings.simplefilter("error")
+        polarity_sampling(_TwoGains(), make_sampler("gaussian", 2, seed=7), 200, 0.5, n_candidates=400)
 
 
 @pytest.mark.cuda
