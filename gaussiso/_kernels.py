@@ -321,16 +321,51 @@ def facet_tables(H, eps):
     return phih, np.ascontiguousarray(full)
 
 
+@njit(cache=True, inline="always")
+def _line_coord(coef, o, p, l, gl, gp, go):
+    """Where constraint ``l`` cuts the facet line of cell ``o`` along ``s_p - s_o`` (the
+    line's coordinate ``t``; the line starts after the largest of these)."""
+    return coef[o, p, l, 0] + coef[o, p, l, 1] * gl + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go
+
+
+@njit(cache=True, inline="always")
+def _line_start(coef, o, p, gs, gp, go):
+    """``L_op``: the largest cut of all the constraints on the facet line (o, p)."""
+    L = -math.inf
+    for l in range(gs.shape[0]):
+        L = max(L, _line_coord(coef, o, p, l, gs[l], gp, go))
+    return L
+
+
+@njit(cache=True, inline="always")
+def _nearest(sq, gs, skip):
+    """The seed with the smallest score ``|s_i|^2 - 2 s_i . g`` other than ``skip`` (-1 if none)."""
+    best = math.inf
+    arg = -1
+    for i in range(gs.shape[0]):
+        sc = sq[i] - 2.0 * gs[i]
+        if i != skip and sc < best:
+            best = sc
+            arg = i
+    return arg
+
+
+@njit(cache=True)
+def _squared_norms(S):
+    m, k = S.shape
+    sq = np.empty(m)
+    for i in range(m):
+        t = 0.0
+        for c in range(k):
+            t += S[i, c] * S[i, c]
+        sq[i] = t
+    return sq
+
+
 @njit(cache=True)
 def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_perim):
     n_rot, m, k = Sr.shape
-    S = Sr[0]
-    sq = np.empty(m)
-    for i in range(m):
-        s = 0.0
-        for c in range(k):
-            s += S[i, c] * S[i, c]
-        sq[i] = s
+    sq = _squared_norms(Sr[0])
     ne = eps.shape[0]
     gs = np.empty(m)
     le = np.empty(ne)
@@ -345,13 +380,7 @@ def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_peri
                     s += Sr[r, i, c] * P[n, c]
                 gs[i] = s  # s_i . (Q_r g): the point Q_r g, again standard Gaussian
             # The cell of the point is the most likely to cut a facet line short: test it first.
-            c0 = 0
-            best = sq[0] - 2.0 * gs[0]
-            for i in range(1, m):
-                sc = sq[i] - 2.0 * gs[i]
-                if sc < best:
-                    best = sc
-                    c0 = i
+            c0 = _nearest(sq, gs, -1)
             for o in range(m):
                 go = gs[o]
                 for p in range(o + 1, m):
@@ -359,19 +388,9 @@ def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_peri
                     gp = gs[p]
                     # The facet is hit iff the projection of the point on the bisector lies
                     # in both cells, iff L_op <= h (iff L_po <= h_po): test one side only.
-                    if c0 != o and c0 != p:
-                        t = (
-                            coef[o, p, c0, 0]
-                            + coef[o, p, c0, 1] * gs[c0]
-                            + coef[o, p, c0, 2] * gp
-                            + coef[o, p, c0, 3] * go
-                        )
-                        if t > h:
-                            continue
-                    L = -math.inf
-                    for l in range(m):
-                        t = coef[o, p, l, 0] + coef[o, p, l, 1] * gs[l] + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go
-                        L = max(L, t)
+                    if c0 != o and c0 != p and _line_coord(coef, o, p, c0, gs[c0], gp, go) > h:
+                        continue
+                    L = _line_start(coef, o, p, gs, gp, go)
                     if not (L <= h):
                         continue
                     perim += phih[o, p]
@@ -379,10 +398,7 @@ def _facet_range(Sr, coef, H, phih, full, eps, P, start, stop, out_eps, out_peri
                         continue
                     # The other side: cell p, line along s_o - s_p, bisector at t = H[p, o] = -h.
                     h2 = H[p, o]
-                    L2 = -math.inf
-                    for l in range(m):
-                        t = coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l] + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp
-                        L2 = max(L2, t)
+                    L2 = _line_start(coef, p, o, gs, go, gp)
                     for e in range(ne):
                         ev = eps[e]
                         if L <= h - ev:

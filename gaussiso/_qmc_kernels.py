@@ -27,12 +27,10 @@ The kernel draws nothing: the caller passes the points (mapped from scrambled So
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _gauss_interval
+from ._kernels import _gauss_interval, _line_coord, _line_start, _nearest, _squared_norms
 
 __all__ = ["facet_split_kernel", "facet_split_kernel_parallel"]
 
@@ -42,13 +40,7 @@ _CHUNK = 256  # points per parallel task (results do not depend on it)
 @njit(cache=True)
 def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, stop, out_band, out_cell, out_perim):
     m, k = Sr.shape[1], Sr.shape[2]
-    S = Sr[0]
-    sq = np.empty(m)
-    for i in range(m):
-        s = 0.0
-        for c in range(k):
-            s += S[i, c] * S[i, c]
-        sq[i] = s
+    sq = _squared_norms(Sr[0])
     ne = eps.shape[0]
     gs = np.empty(m)
     lb = np.empty(ne)
@@ -69,55 +61,23 @@ def _split_range(Sr, first, n_rot, pairs, coef, H, phih, full, eps, P, start, st
                     gs[i] = s
             # The cells of the point and the next nearest are the likeliest to cut a facet
             # line short: test their constraints first (each one alone can rule a facet out).
-            c0 = 0
-            best = sq[0] - 2.0 * gs[0]
-            for i in range(1, m):
-                sc = sq[i] - 2.0 * gs[i]
-                if sc < best:
-                    best = sc
-                    c0 = i
-            n1 = -1
-            best = math.inf
-            for i in range(m):
-                sc = sq[i] - 2.0 * gs[i]
-                if i != c0 and sc < best:
-                    best = sc
-                    n1 = i
+            c0 = _nearest(sq, gs, -1)
+            n1 = _nearest(sq, gs, c0)
             for o in range(m):
                 go = gs[o]
                 for p in range(o + 1, m):
                     h = H[o, p]
                     gp = gs[p]
-                    if c0 != o and c0 != p:
-                        t = (
-                            coef[o, p, c0, 0]
-                            + coef[o, p, c0, 1] * gs[c0]
-                            + coef[o, p, c0, 2] * gp
-                            + coef[o, p, c0, 3] * go
-                        )
-                        if t > h:
-                            continue
-                    if n1 >= 0 and n1 != o and n1 != p:
-                        t = (
-                            coef[o, p, n1, 0]
-                            + coef[o, p, n1, 1] * gs[n1]
-                            + coef[o, p, n1, 2] * gp
-                            + coef[o, p, n1, 3] * go
-                        )
-                        if t > h:
-                            continue
-                    L = -math.inf
-                    for l in range(m):
-                        t = coef[o, p, l, 0] + coef[o, p, l, 1] * gs[l] + coef[o, p, l, 2] * gp + coef[o, p, l, 3] * go
-                        L = max(L, t)
+                    if c0 != o and c0 != p and _line_coord(coef, o, p, c0, gs[c0], gp, go) > h:
+                        continue
+                    if n1 >= 0 and n1 != o and n1 != p and _line_coord(coef, o, p, n1, gs[n1], gp, go) > h:
+                        continue
+                    L = _line_start(coef, o, p, gs, gp, go)
                     if not (L <= h):
                         continue
                     perim += phih[o, p]
                     h2 = H[p, o]
-                    L2 = -math.inf
-                    for l in range(m):
-                        t = coef[p, o, l, 0] + coef[p, o, l, 1] * gs[l] + coef[p, o, l, 2] * go + coef[p, o, l, 3] * gp
-                        L2 = max(L2, t)
+                    L2 = _line_start(coef, p, o, gs, go, gp)
                     # The cell parts of both sides (one Gaussian interval each, for every
                     # eps); a side's band part is the full layer or its whole cell part.
                     c1 = _gauss_interval(L, h)
