@@ -44,8 +44,7 @@ def _beside_optimum(run, m, args):
     which removes the first-order term of ``r`` (a plain ``r(0.05)`` is off by O(eps)).
     """
     from gan.analysis import generator_label_fn, label_by_nearest_mode
-    from gaussiso import Estimate
-    from gaussiso._optimal_partition import optimal_partition, probe_eps_boundary
+    from gaussiso._optimal_partition import optimal_partition, probe_eps_boundary, richardson_perimeter
 
     centers = np.asarray(run.dataset.centers, dtype=np.float64)
     gan_label = generator_label_fn(run.generator, lambda x: label_by_nearest_mode(x, centers, np.inf))
@@ -66,18 +65,17 @@ def _beside_optimum(run, m, args):
         "optimum_perimeter": float(opt.perimeter().value),
         "optimum_same_measures_perimeter": None if opt_w is None else float(opt_w.perimeter().value),
     }
-    r = {}
+    probes = {}
     for i, eps in enumerate((0.025, 0.05, 0.1, 0.2)):
         est = probe_eps_boundary(gan_label, 2, eps, n_samples=n, rng=np.random.default_rng([args.seed, i]))
+        probes[eps] = est
         out[f"gan_eps_{eps}"], out[f"gan_eps_{eps}_err"] = float(est.value), float(est.stderr)
         out[f"optimum_eps_{eps}"] = float(opt.eps_boundary_measure(eps).value)
         if opt_w is not None:
             out[f"optimum_same_measures_eps_{eps}"] = float(opt_w.eps_boundary_measure(eps).value)
-        r[eps] = (est.value / (2 * eps), est.stderr / (2 * eps))
-    per = 2 * r[0.025][0] - r[0.05][0]
-    per_se = math.sqrt(4 * r[0.025][1] ** 2 + r[0.05][1] ** 2)  # independent probe draws
-    out["gan_perimeter_extrapolated"], out["gan_perimeter_extrapolated_err"] = per, per_se
-    out["gan_perimeter"] = Estimate(per, per_se, n, "mc-probe-richardson")
+    per = richardson_perimeter(probes[0.025], probes[0.05], 0.05)  # independent probe draws
+    out["gan_perimeter_extrapolated"], out["gan_perimeter_extrapolated_err"] = float(per.value), float(per.stderr)
+    out["gan_perimeter"] = per
     return out
 
 

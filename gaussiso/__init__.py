@@ -27,6 +27,8 @@ from ._optimal_partition import (  # noqa: E402
     candidate_perimeters,
     optimal_partition,
     probe_eps_boundary,
+    probe_perimeter,
+    richardson_perimeter,
 )
 from ._partition import VoronoiPartition, random_rotation, simplex_vertices, simplicial_cluster  # noqa: E402
 from ._power_diagram import PowerDiagram  # noqa: E402
@@ -50,6 +52,8 @@ __all__ = [
     "PowerDiagram",
     "candidate_perimeters",
     "probe_eps_boundary",
+    "probe_perimeter",
+    "richardson_perimeter",
     # the optimal generator G*_eps
     "OptimalGenerator",
     # modules

@@ -303,3 +303,28 @@ def test_four_cells_in_the_plane_are_stationary_five_are_not():
     assert r4.curvature_residual() < 1e-5
     r5 = optimal_partition(5, 2, rng=0, n_starts=3)
     assert np.max(np.abs(r5.junction_angles() - 120.0)) > 10.0
+
+
+def test_probe_perimeter_against_exact_perimeters():
+    from gaussiso import probe_perimeter, richardson_perimeter
+
+    # a half-space: P = phi(h); a planar Voronoi partition (not a cone): the exact planar route
+    half = probe_perimeter(lambda z: (z[:, 0] > 0.4).astype(int), 3, 0.05, n_samples=2**15, rng=3)
+    assert half.method == "mc-probe-richardson" and half.n_samples == 2**16
+    assert abs(half.value - math.exp(-0.08) / math.sqrt(2 * math.pi)) < 5 * half.stderr
+    p = gaussiso.VoronoiPartition(np.random.default_rng(4).standard_normal((4, 2)))
+    exact = gaussiso.gaussian_perimeter(p, method="exact").value
+    est = probe_perimeter(p.label, 2, 0.1, n_samples=2**16, rng=5)
+    assert abs(est.value - exact) < 5 * est.stderr + 0.01 * exact, (est, exact)
+    assert est.stderr < 0.04 * exact
+    # the Richardson step removes the first-order term: exact bands of the same partition
+    bands = [gaussiso.eps_boundary_measure(p, e, method="exact") for e in (0.05, 0.1)]
+    plain = bands[1].value / 0.2
+    rich = richardson_perimeter(bands[0], bands[1], 0.1).value
+    assert abs(rich - exact) < 0.2 * abs(plain - exact)
+    with pytest.raises(ValueError, match="eps"):
+        probe_perimeter(p.label, 2, -1.0)
+    with pytest.raises(TypeError, match="half must be an Estimate"):
+        richardson_perimeter(0.1, bands[1], 0.1)
+    with pytest.raises(ValueError, match="scalar"):
+        richardson_perimeter(gaussiso.eps_boundary_measure(p, [0.05, 0.1], method="exact"), bands[1], 0.1)
