@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +154,7 @@ def test_mnist_study_quick_and_resume(tmp_path):
         assert 0.0 <= r["precision"] <= 1.0 and 0.0 <= r["coverage"] <= 1.0 and r["fid"] >= 0.0
     md = (out / "results.md").read_text()
     assert "Table 1 in kind" in md and "Figure 5 in kind" in md and "Table 3 in kind" in md
+    assert "| simplicial - gaussian |" in md and "| simplicial - gaussian+jbt |" in md
     # the same command again: every trial and every measurement is kept, nothing retrains
     _run([EXAMPLES / "mnist" / "study.py", "--quick", "--out", out], tmp_path)
     assert json.loads((out / "results.json").read_text())["rows"] == rows
@@ -187,3 +189,19 @@ def test_demo_quick(tmp_path):
         assert r["lipschitz_upper_bound"] is not None and r["lipschitz_upper_bound"] > 0, r
         assert r["theory_test"] is None or r["theory_test"]["verdict"] == "consistent", r
     assert "the best a generator" not in report  # unproven for m >= 3
+
+
+def test_mnist_study_welch_interval_matches_scipy():
+    from scipy import stats
+
+    sys.path.insert(0, str(EXAMPLES / "mnist"))
+    try:
+        import study
+    finally:
+        sys.path.remove(str(EXAMPLES / "mnist"))
+    a, b = [0.754, 0.759, 0.758], [0.697, 0.727, 0.724, 0.70]
+    diff, lo, hi = study._welch(a, b)
+    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert diff == pytest.approx(np.mean(a) - np.mean(b))
+    assert (lo, hi) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert all(math.isnan(v) for v in study._welch([0.5], b)[1:])
