@@ -255,7 +255,7 @@ def test_clustergan_prior_and_encoder_loss(data_shape, kind):
     expect = 10 * torch.nn.functional.mse_loss(zn_hat, small.z[:, :3]) + 10 * torch.nn.functional.cross_entropy(
         logits, small.cluster
     )
-    assert float(loss) == pytest.approx(float(expect), rel=1e-5)
+    assert float(loss.detach()) == pytest.approx(float(expect.detach()), rel=1e-5)
 
 
 # --- bourgan ------------------------------------------------------------------------------
