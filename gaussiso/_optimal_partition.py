@@ -703,7 +703,7 @@ def probe_perimeter(label, d, eps=0.05, *, n_samples=2**15, n_directions=32, n_r
     d : int
     eps : float, default 0.05
         The larger width: smaller lowers the bias and raises the standard error (about
-        :math:`\sqrt{P/(\varepsilon n)}`).
+        :math:`\sqrt{4.5\,P/(\varepsilon n)}` from the two bands' binomial errors).
     n_samples, n_directions, n_radii : int
         Per width, as in :func:`probe_eps_boundary`.
     rng : None, int or numpy.random.Generator

@@ -92,14 +92,18 @@ def _kernel_call(Sr, coef, H, phih, full, eps, P, first=None, n_rot=None, pairs=
     return ob, oc, op
 
 
-def _beta(x, c):
-    """Regression coefficients of the columns of ``x`` on ``c``, clipped to [0, 1]."""
+def _fit_beta(x, c):
+    """Regression coefficients of the columns of ``x`` (n, w) on ``c`` (n,)."""
     cc = c - c.mean()
     vc = float(cc @ cc)
     if not vc > 0.0:
         return np.zeros(x.shape[1])
-    b = (cc @ (x - x.mean(axis=0))) / vc
-    return np.clip(b, 0.0, 1.0)
+    return (cc @ (x - x.mean(axis=0))) / vc
+
+
+def _beta(x, c):
+    """Regression coefficients of the columns of ``x`` on ``c``, clipped to [0, 1]."""
+    return np.clip(_fit_beta(x, c), 0.0, 1.0)
 
 
 def _lms_rows(g, count, k):

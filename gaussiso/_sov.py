@@ -96,7 +96,7 @@ from scipy.stats import qmc
 
 from . import _sov_kernels as SK
 from ._partition import MAX_MC_SCALE, VoronoiPartition
-from ._qmc import _lms_rows, grow_to_rtol
+from ._qmc import _fit_beta, _lms_rows, grow_to_rtol
 from ._qmc_kernels import scramble_uniform
 from ._rng import as_generator
 
@@ -275,15 +275,6 @@ class _Points:
         return np.clip(U, 2.0**-60, 1.0 - 2.0**-53)
 
 
-def _fit_beta(x, c):
-    """Regression coefficients of the columns of ``x`` (n, w) on ``c`` (n,)."""
-    cc = c - c.mean()
-    vc = float(cc @ cc)
-    if not vc > 0.0:
-        return np.zeros(x.shape[1])
-    return (cc @ (x - x.mean(axis=0))) / vc
-
-
 def _prefer_tail(z_cv, z_tail, rtol):
     """Whether the pilot says ``1 - Y`` alone (own variable orders) costs less than the
     control-variate form ``Z`` to reach the target.
@@ -306,6 +297,12 @@ def _prefer_tail(z_cv, z_tail, rtol):
         floor = N_RANDOMIZATIONS * 2**_MIN_LOG2
         n_cv, n_tail = (max(floor, vv / rtol**2) for vv in v)
     return bool(n_tail * ne < n_cv * (ne + 1))
+
+
+def _one_minus_y(raw, m):
+    """``1 - Y_eps`` per replicate from sums over the problems ``(cell i, eps e)`` of
+    :func:`_shifted_problems` (row ``i ne + e``): ``raw`` (R, m ne, 1) -> (R, ne)."""
+    return 1.0 - raw[:, :, 0].reshape(raw.shape[0], m, -1).sum(axis=1)
 
 
 def _shifted_problems(prob, eps):
@@ -340,15 +337,12 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
         shifts = np.zeros(1)
         q = k - 1
     qw = max(q - 1, 1)
-    P = L.shape[0]
-    ne = shifts.shape[0]
-
     tail = False  # "eps" estimated as 1 - Y alone (no C, no control variate), see below
 
     def combine(raw):
         """raw (R, P, ne) means -> the per-replicate quantities before the control variate."""
-        if tail:  # problems (cell i, eps e) at row i ne_eps + e, shift 0
-            return 1.0 - raw[:, :, 0].reshape(raw.shape[0], prob.m, -1).sum(axis=1), None
+        if tail:
+            return _one_minus_y(raw, prob.m), None
         if quantity == "eps":
             tot = raw.sum(axis=1)  # (R, 1 + ne_eps): C, Y_eps
             c = tot[:, 0]
@@ -359,12 +353,12 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
             return -0.5 * raw[:, :, 0].sum(axis=1, keepdims=True), None
         return raw[:, :, 0] * wt[None, :] * 2.0, None  # each side's own estimate of the facet's area
 
-    def kernel(U):
+    def kernel(U, L, b, shifts):
         U = np.ascontiguousarray(U)
-        out = np.empty((U.shape[0], P, ne))
+        out = np.empty((U.shape[0], L.shape[0], shifts.shape[0]))
         if quantity == "perim":
             SK.sov_slope_sums(U, L, b, out[:, :, 0])
-        elif U.shape[0] * U.shape[1] * P * ne <= _SERIAL_EVALS:
+        elif out.size * U.shape[1] <= _SERIAL_EVALS:
             SK.sov_sums_serial(U, L, b, shifts, False, out)
         else:
             SK.sov_sums(U, L, b, shifts, False, out)
@@ -375,7 +369,7 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
         pp = _Points(qw, g)
         pp.add_rands(PILOT_RANDS)
         pilot = pp.uniforms(_sobol_ints(qw, N_PILOT // PILOT_RANDS), range(PILOT_RANDS)).reshape(N_PILOT, 1, qw)
-        x, c = combine(kernel(pilot))
+        x, c = combine(kernel(pilot, L, b, shifts))
         beta = _fit_beta(x, c)
         if quantity == "eps":
             beta = np.clip(beta, 0.0, 1.0)
@@ -385,25 +379,21 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
             # h_i - eps (C's order serves the difference form), and chosen when the pilot
             # (same points, both forms) says it is cheaper.
             Lt, bt = _shifted_problems(prob, eps)
-            yt = np.empty((N_PILOT, Lt.shape[0], 1))
-            SK.sov_sums_serial(pilot, Lt, bt, np.zeros(1), False, yt)
-            z_tail = 1.0 - yt[:, :, 0].reshape(N_PILOT, prob.m, -1).sum(axis=1)
+            z_tail = _one_minus_y(kernel(pilot, Lt, bt, np.zeros(1)), prob.m)
             z_cv = x - (c[:, None] - 1.0) * beta[None, :]
             shape = (PILOT_RANDS, N_PILOT // PILOT_RANDS, -1)
             tail = _prefer_tail(z_cv.reshape(shape), z_tail.reshape(shape), rtol)
     if tail:
-        L, b = Lt, bt
-        shifts = np.zeros(1)
-        P, ne, beta = L.shape[0], 1, None
+        L, b, shifts, beta = Lt, bt, np.zeros(1), None
 
     pts = _Points(qw, g)
-    sums = np.zeros((0, P, ne))
+    sums = np.zeros((0, L.shape[0], shifts.shape[0]))
 
     def run(X, rands):
-        tot = np.zeros((len(rands), P, ne))
+        tot = np.zeros((len(rands), L.shape[0], shifts.shape[0]))
         step = max(1, _CHUNK_FLOATS // (len(rands) * qw))
         for start in range(0, X.shape[0], step):
-            tot += kernel(pts.uniforms(X[start : start + step], rands))
+            tot += kernel(pts.uniforms(X[start : start + step], rands), L, b, shifts)
         return tot
 
     def grow_points(n_new):  # the next n_new points of the sequence, every randomization
@@ -421,7 +411,7 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
         return x.mean(axis=0), x.std(axis=0, ddof=1) / math.sqrt(pts.R)
 
     pts.add_rands(n_rand)
-    sums = np.zeros((n_rand, P, ne))
+    sums = np.zeros((n_rand, L.shape[0], shifts.shape[0]))
     if rtol is None:
         per = max(2**_MIN_LOG2, -(-n_samples // n_rand))
         grow_points(1 << int(math.ceil(math.log2(per))))
