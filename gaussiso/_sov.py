@@ -359,9 +359,9 @@ def sov_estimate(prob, quantity, eps, *, n_samples, rtol, rng, n_rand=N_RANDOMIZ
         if quantity == "perim":
             SK.sov_slope_sums(U, L, b, out[:, :, 0])
         elif out.size * U.shape[1] <= _SERIAL_EVALS:
-            SK.sov_sums_serial(U, L, b, shifts, False, out)
+            SK.sov_sums_serial(U, L, b, shifts, out)
         else:
-            SK.sov_sums(U, L, b, shifts, False, out)
+            SK.sov_sums(U, L, b, shifts, out)
         return out
 
     beta = None

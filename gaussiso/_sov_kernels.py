@@ -240,53 +240,45 @@ def _sov_value(L, b, shift, w, y):
 
 
 @njit(cache=True)
-def _sums_one(U, L, b, shifts, antithetic, out, r, y, w):
-    """The sums of :func:`sov_sums` for randomization ``r`` (workspace ``y``, ``w``)."""
+def _sums_one(U, L, b, shifts, out, r, y):
+    """The sums of :func:`sov_sums` for randomization ``r`` (workspace ``y``)."""
     N = U.shape[1]
-    P, q = L.shape[0], L.shape[1]
+    P = L.shape[0]
     ne = shifts.shape[0]
     for p in range(P):
         for e in range(ne):
             out[r, p, e] = 0.0
     for n in range(N):
+        u = U[r, n]
         for p in range(P):
             for e in range(ne):
-                for c in range(q - 1):
-                    w[c] = U[r, n, c]
-                v = _sov_value(L[p], b[p], shifts[e], w, y)
-                if antithetic:
-                    for c in range(q - 1):
-                        w[c] = 1.0 - U[r, n, c]
-                    v = 0.5 * (v + _sov_value(L[p], b[p], shifts[e], w, y))
-                out[r, p, e] += v
+                out[r, p, e] += _sov_value(L[p], b[p], shifts[e], u, y)
 
 
 @njit(cache=True, parallel=True)
-def sov_sums(U, L, b, shifts, antithetic, out):
+def sov_sums(U, L, b, shifts, out):
     """Sums over points of the SOV integrands, per randomization, problem and shift.
 
     ``U`` (R, N, qw) uniforms in (0, 1), ``qw >= q - 1`` (only the first ``q - 1``
     coordinates are used); ``L`` (P, q, q) and ``b`` (P, q): the problems; ``shifts`` (ne,):
     every limit of every problem is lowered by ``shifts[e]``. ``out`` (R, P, ne) receives
-    :math:`\\sum_n f_p(U_{rn}; b_p - \\text{shifts}_e)`, or with ``antithetic`` the sum of
-    the means over ``w`` and ``1 - w``. Parallel over the randomizations.
+    :math:`\\sum_n f_p(U_{rn}; b_p - \\text{shifts}_e)`. Parallel over the randomizations.
     """
     R = U.shape[0]
     q = L.shape[1]
     for r in prange(R):
-        _sums_one(U, L, b, shifts, antithetic, out, r, np.empty(max(q, 1)), np.empty(max(q - 1, 1)))
+        _sums_one(U, L, b, shifts, out, r, np.empty(max(q, 1)))
 
 
 @njit(cache=True)
-def sov_sums_serial(U, L, b, shifts, antithetic, out):
+def sov_sums_serial(U, L, b, shifts, out):
     """:func:`sov_sums` in the calling thread: for small calls (the pilot), where waking the
     thread pool costs more than the work, and much more on a loaded machine."""
     R = U.shape[0]
     q = L.shape[1]
     y = np.empty(max(q, 1))
-    w = np.empty(max(q - 1, 1))
     for r in range(R):
-        _sums_one(U, L, b, shifts, antithetic, out, r, y, w)
+        _sums_one(U, L, b, shifts, out, r, y)
 
 
 @njit(cache=True)
